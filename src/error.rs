@@ -1,0 +1,36 @@
+//! The umbrella [`Error`] and [`Result`] alias. Each service's own error enum lives in
+//! its module and converts into [`Error`] for `?`.
+
+use crate::queue::QueueError;
+
+/// Any error from `localcloud`: one variant per service.
+///
+/// ```
+/// use localcloud::{Cloud, Error};
+/// fn run(cloud: &Cloud) -> Result<(), Error> {
+///     let q = cloud.queue("missing")?;
+///     q.send("x")?;
+///     Ok(())
+/// }
+/// let cloud = Cloud::builder().manual_clock().build();
+/// assert_eq!(run(&cloud).unwrap_err().code(), "QueueDoesNotExist");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A queue operation failed.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl Error {
+    /// The AWS error code of the underlying error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Queue(e) => e.code(),
+        }
+    }
+}
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

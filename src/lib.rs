@@ -1,0 +1,119 @@
+//! # localcloud
+//!
+//! The event services of a cloud — SQS-like queues first — running inside your
+//! process, synchronously, with a virtual clock. Link it to test event-driven code
+//! without a cloud (fast, deterministic, with the semantics that bite in
+//! production), to embed messaging in one process, or to benchmark a pipeline.
+//!
+//! ## A tutorial in five steps
+//!
+//! **1. A cloud on a manual clock.** Time moves only when you say so, and deferred
+//! work runs only when you drive it: a test is a plain sequence of statements.
+//!
+//! ```
+//! use localcloud::Cloud;
+//! let cloud = Cloud::builder().manual_clock().seed(7).build();
+//! ```
+//!
+//! **2. A queue with a dead-letter queue.** Configs are validated once, with the
+//! error code AWS would give.
+//!
+//! ```
+//! # use localcloud::*;
+//! # use std::time::Duration;
+//! # let cloud = Cloud::builder().manual_clock().build();
+//! let dlq = cloud.create_queue("orders-dlq", QueueConfig::default())?;
+//! let orders = cloud.create_queue(
+//!     "orders",
+//!     QueueConfig::default()
+//!         .visibility_timeout(Duration::from_secs(30))
+//!         .redrive(RedrivePolicy::new(&dlq, 2)),
+//! )?;
+//! assert_eq!(cloud.create_queue("bad/name", QueueConfig::default()).unwrap_err().code(),
+//!            "InvalidParameterValue");
+//! # Ok::<(), QueueError>(())
+//! ```
+//!
+//! **3. Send and receive.** A received message is hidden for the visibility timeout;
+//! delete it with its receipt handle when done.
+//!
+//! ```
+//! # use localcloud::*;
+//! # let cloud = Cloud::builder().manual_clock().build();
+//! # let orders = cloud.create_queue("orders", QueueConfig::default())?;
+//! orders.send_message(OutgoingMessage::new(r#"{"order":1}"#)
+//!     .attribute("priority", AttributeValue::number("2")))?;
+//! let batch = orders.receive(ReceiveOptions::new().max_messages(10))?;
+//! assert_eq!(batch.len(), 1);
+//! orders.delete(batch[0].receipt_handle())?;
+//! assert_eq!(orders.stats().total(), 0);
+//! # Ok::<(), QueueError>(())
+//! ```
+//!
+//! **4. Let time pass.** A message that is not deleted comes back after its
+//! visibility timeout; the receive that would exceed the redrive policy's maximum
+//! moves it to the dead-letter queue instead.
+//!
+//! ```
+//! # use localcloud::*;
+//! # use std::time::Duration;
+//! # let cloud = Cloud::builder().manual_clock().build();
+//! # let dlq = cloud.create_queue("orders-dlq", QueueConfig::default())?;
+//! # let orders = cloud.create_queue("orders", QueueConfig::default()
+//! #     .visibility_timeout(Duration::from_secs(30)).redrive(RedrivePolicy::new(&dlq, 2)))?;
+//! orders.send("poison")?;
+//! for _ in 0..2 {
+//!     assert!(orders.try_receive()?.is_some());  // fails to process, never deletes
+//!     cloud.advance(Duration::from_secs(30));
+//! }
+//! assert!(orders.try_receive()?.is_none());      // third receive: moved instead
+//! let dead = dlq.try_receive()?.unwrap();
+//! assert_eq!(dead.body_str(), "poison");
+//! assert_eq!(dead.system_attributes().dead_letter_queue_source_arn.as_deref(), Some(orders.arn()));
+//! # Ok::<(), QueueError>(())
+//! ```
+//!
+//! **5. Errors carry AWS codes, metrics carry CloudWatch names.**
+//!
+//! ```
+//! # use localcloud::*;
+//! # let cloud = Cloud::builder().manual_clock().build();
+//! # let orders = cloud.create_queue("orders", QueueConfig::default())?;
+//! let err = orders.send("").unwrap_err();
+//! assert_eq!(err.code(), "MissingParameter");
+//! orders.send("x")?;
+//! assert_eq!(cloud.metrics().value("AWS/SQS", "orders", "ApproximateNumberOfMessagesVisible"), Some(1.0));
+//! # Ok::<(), QueueError>(())
+//! ```
+//!
+//! With [`Cloud::new`] the same code runs on real time, with background workers for
+//! deferred work; they stop when the last handle to the cloud is dropped.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod clock;
+mod cloud;
+mod error;
+mod message;
+mod metrics;
+mod queue;
+mod scheduler;
+
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use cloud::{Cloud, CloudBuilder};
+pub use error::{Error, Result};
+pub use message::{AttributeType, AttributeValue, Md5Digest, MessageAttributes, MessageId};
+pub use metrics::{MetricSample, Metrics};
+pub use queue::{
+    BatchEntry, BatchResult, BatchResultErrorEntry, DeduplicationScope, FifoThroughputLimit, MoveTask, MoveTaskStatus,
+    OutgoingMessage, Queue, QueueConfig, QueueError, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage,
+    RedriveAllowPolicy, RedrivePolicy, SendReceipt, SystemAttributes,
+};
+
+/// Limits of the queue service, as constants.
+pub mod queue_limits {
+    pub use crate::queue::{
+        MAX_DELAY, MAX_MESSAGE_SIZE, MAX_RECEIVE_WAIT, MAX_RETENTION, MAX_VISIBILITY_TIMEOUT, MIN_RETENTION,
+    };
+}

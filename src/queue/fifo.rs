@@ -1,0 +1,177 @@
+//! FIFO bookkeeping: message groups and their locks, the ready list, the
+//! deduplication window and receive attempt ids.
+//!
+//! A group is *locked* while any of its messages is in flight. Unlocked groups with a
+//! visible message wait in `ready`, so a receive pops the next group in O(1) whatever
+//! the number of groups.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::state::{Entry, MsgState, Ref};
+use super::types::ReceivedMessage;
+use crate::clock::Timestamp;
+use crate::message::MessageId;
+
+/// How long a deduplication id or a receive attempt id is remembered.
+pub(crate) const FIFO_WINDOW: Duration = Duration::from_secs(300);
+
+#[derive(Default)]
+struct Group {
+    /// The group's messages in send order (dead references are dropped lazily).
+    msgs: VecDeque<Ref>,
+    inflight: u32,
+    queued: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct FifoIndex {
+    groups: HashMap<Arc<str>, Group>,
+    ready: VecDeque<Arc<str>>,
+    dedup: HashMap<String, (MessageId, u128)>,
+    dedup_order: VecDeque<(Timestamp, String)>,
+    attempts: HashMap<String, Vec<ReceivedMessage>>,
+    attempt_order: VecDeque<(Timestamp, String)>,
+    pub(crate) next_sequence: u128,
+}
+
+fn live(slab: &[Option<Entry>], r: Ref) -> Option<&Entry> {
+    slab.get(r.0 as usize)?.as_ref().filter(|e| e.seq as u32 == r.1)
+}
+
+impl FifoIndex {
+    fn enqueue(ready: &mut VecDeque<Arc<str>>, key: &Arc<str>, g: &mut Group) {
+        if g.inflight == 0 && !g.queued {
+            g.queued = true;
+            ready.push_back(Arc::clone(key));
+        }
+    }
+
+    /// A message joined `group`.
+    pub(crate) fn push(&mut self, group: Arc<str>, r: Ref, visible: bool) {
+        let g = self.groups.entry(Arc::clone(&group)).or_default();
+        g.msgs.push_back(r);
+        if visible {
+            Self::enqueue(&mut self.ready, &group, g);
+        }
+    }
+
+    /// A message of `group` became visible.
+    pub(crate) fn visible(&mut self, group: &Arc<str>, was_in_flight: bool) {
+        if let Some(g) = self.groups.get_mut(group) {
+            if was_in_flight {
+                g.inflight = g.inflight.saturating_sub(1);
+            }
+            Self::enqueue(&mut self.ready, group, g);
+        }
+    }
+
+    /// A message of `group` was received.
+    pub(crate) fn taken(&mut self, group: &Arc<str>) {
+        if let Some(g) = self.groups.get_mut(group) {
+            g.inflight += 1;
+        }
+    }
+
+    /// A message of `group` left the queue (its slot is already empty).
+    pub(crate) fn removed(&mut self, group: &Arc<str>, was_in_flight: bool, slab: &[Option<Entry>]) {
+        let Some(g) = self.groups.get_mut(group) else { return };
+        if was_in_flight {
+            g.inflight = g.inflight.saturating_sub(1);
+        }
+        while g.msgs.front().is_some_and(|&r| live(slab, r).is_none()) {
+            g.msgs.pop_front();
+        }
+        if g.msgs.is_empty() && g.inflight == 0 {
+            if !g.queued {
+                self.groups.remove(group);
+            }
+            return;
+        }
+        Self::enqueue(&mut self.ready, group, g);
+    }
+
+    /// The next unlocked group that may have a visible message.
+    pub(crate) fn next_ready(&mut self) -> Option<Arc<str>> {
+        while let Some(key) = self.ready.pop_front() {
+            let Some(g) = self.groups.get_mut(&key) else { continue };
+            g.queued = false;
+            if g.inflight == 0 {
+                return Some(key);
+            }
+        }
+        None
+    }
+
+    /// Up to `n` visible messages at the head of `group`, in order; delayed messages
+    /// are stepped over, not waited for.
+    pub(crate) fn candidates(&mut self, group: &Arc<str>, n: usize, slab: &[Option<Entry>]) -> Vec<Ref> {
+        let Some(g) = self.groups.get_mut(group) else { return Vec::new() };
+        while g.msgs.front().is_some_and(|&r| live(slab, r).is_none()) {
+            g.msgs.pop_front();
+        }
+        if g.msgs.is_empty() && g.inflight == 0 {
+            self.groups.remove(group);
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for &r in &g.msgs {
+            if out.len() == n {
+                break;
+            }
+            match live(slab, r).map(|e| e.state) {
+                Some(MsgState::Visible) => out.push(r),
+                Some(MsgState::InFlight) => break,
+                Some(MsgState::Delayed) | None => {}
+            }
+        }
+        out
+    }
+
+    /// Forgets every message (purge, delete); dedup ids stay remembered.
+    pub(crate) fn clear_messages(&mut self) {
+        self.groups.clear();
+        self.ready.clear();
+        self.attempts.clear();
+        self.attempt_order.clear();
+    }
+
+    fn expire(&mut self, now: Timestamp) {
+        while self.dedup_order.front().is_some_and(|(t, _)| *t <= now) {
+            if let Some((_, k)) = self.dedup_order.pop_front() {
+                self.dedup.remove(&k);
+            }
+        }
+        while self.attempt_order.front().is_some_and(|(t, _)| *t <= now) {
+            if let Some((_, k)) = self.attempt_order.pop_front() {
+                self.attempts.remove(&k);
+            }
+        }
+    }
+
+    /// The original message id and sequence number of a duplicate within the window.
+    pub(crate) fn duplicate_of(&mut self, now: Timestamp, key: &str) -> Option<(MessageId, u128)> {
+        self.expire(now);
+        self.dedup.get(key).copied()
+    }
+
+    /// Remembers a deduplication key for five minutes.
+    pub(crate) fn remember(&mut self, now: Timestamp, key: String, id: MessageId, seq: u128) {
+        self.dedup_order.push_back((now + FIFO_WINDOW, key.clone()));
+        self.dedup.insert(key, (id, seq));
+    }
+
+    /// The messages a receive with this attempt id returned, if within the window.
+    pub(crate) fn attempt(&mut self, now: Timestamp, id: &str) -> Option<&Vec<ReceivedMessage>> {
+        self.expire(now);
+        self.attempts.get(id)
+    }
+
+    /// Remembers what a receive with this attempt id returned.
+    pub(crate) fn remember_attempt(&mut self, now: Timestamp, id: String, messages: Vec<ReceivedMessage>) {
+        if self.attempts.insert(id.clone(), messages).is_none() {
+            self.attempt_order.push_back((now + FIFO_WINDOW, id));
+        }
+    }
+}

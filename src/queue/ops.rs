@@ -1,0 +1,490 @@
+//! The queue operations: send, receive (with long polling and redrive), delete,
+//! change visibility, purge, stats and reconfiguration.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use super::config::{DeduplicationScope, MAX_DELAY, MAX_VISIBILITY_TIMEOUT};
+use super::state::{Entry, Extra, MsgState, NewMessage, State, MAX_IN_FLIGHT};
+use super::types::{OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt};
+use super::{Queue, QueueConfig, QueueError};
+use crate::clock::Timestamp;
+use crate::message::{first_invalid_body_char, MessageId};
+
+/// The first FIFO sequence number: 20 digits, like the service's.
+const FIFO_SEQUENCE_START: u128 = 10_000_000_000_000_000_000;
+
+impl Queue {
+    /// Sends a message with this body. See [`send_message`](Queue::send_message).
+    pub fn send(&self, body: impl Into<Bytes>) -> Result<SendReceipt, QueueError> {
+        self.send_message(OutgoingMessage::new(body))
+    }
+
+    /// Sends a message.
+    ///
+    /// Errors: `MissingParameter` (empty body; FIFO without a group id),
+    /// `InvalidMessageContents` (characters SQS refuses), `InvalidParameterValue`
+    /// (too large, bad delay, bad attributes, bad or missing FIFO ids),
+    /// `QueueDoesNotExist`. On a FIFO queue a duplicate within five minutes succeeds,
+    /// returns the original message id and enqueues nothing.
+    pub fn send_message(&self, msg: OutgoingMessage) -> Result<SendReceipt, QueueError> {
+        check_message(&msg, self.is_fifo())?;
+        let now = self.now();
+        let mut st = self.shared.state.lock();
+        let prepared = self.prepare(&mut st, now, msg)?;
+        let receipt = self.enqueue(&mut st, now, prepared);
+        drop(st);
+        self.shared.cond.notify_one();
+        Ok(receipt)
+    }
+
+    /// Validates a message against the queue's settings and works out its FIFO ids.
+    pub(crate) fn prepare(&self, st: &mut State, now: Timestamp, msg: OutgoingMessage) -> Result<Prepared, QueueError> {
+        if st.deleted {
+            return Err(self.gone());
+        }
+        let size = msg.size();
+        if size > st.config.max_message_size {
+            return Err(QueueError::InvalidParameterValue(format!(
+                "the message is {size} bytes (body plus attributes); this queue accepts at most {}",
+                st.config.max_message_size
+            )));
+        }
+        let delay = if self.is_fifo() { st.config.delay } else { msg.delay.unwrap_or(st.config.delay) };
+        let mut dedup_key = None;
+        let mut dedup_id = None;
+        if self.is_fifo() {
+            let group = msg.group_id.as_deref().unwrap_or_default();
+            let id = match (&msg.deduplication_id, st.config.content_based_deduplication) {
+                (Some(id), _) => id.clone(),
+                (None, true) => hex(&Sha256::digest(&msg.body)),
+                (None, false) => {
+                    return Err(QueueError::InvalidParameterValue(
+                        "a FIFO queue without content-based deduplication needs a deduplication id".into(),
+                    ))
+                }
+            };
+            let key = match st.config.deduplication_scope {
+                DeduplicationScope::Queue => id.clone(),
+                DeduplicationScope::MessageGroup => format!("{group}\u{0}{id}"),
+            };
+            if let Some((original, seq)) = st.fifo.duplicate_of(now, &key) {
+                return Ok(Prepared::Duplicate(SendReceipt {
+                    message_id: original,
+                    body: msg.body,
+                    attributes: None,
+                    sequence_number: Some(seq),
+                }));
+            }
+            dedup_key = Some(key);
+            dedup_id = Some(Arc::from(id));
+        }
+        Ok(Prepared::New { msg, delay, dedup_key, dedup_id })
+    }
+
+    /// Puts a prepared message in the queue; returns its receipt.
+    pub(crate) fn enqueue(&self, st: &mut State, now: Timestamp, prepared: Prepared) -> SendReceipt {
+        st.tick(now);
+        let (msg, delay, dedup_key, dedup_id) = match prepared {
+            Prepared::Duplicate(receipt) => {
+                st.counters.deduplicated += 1;
+                return receipt;
+            }
+            Prepared::New { msg, delay, dedup_key, dedup_id } => (msg, delay, dedup_key, dedup_id),
+        };
+        let id = MessageId::random(&mut st.rng);
+        let sequence_number = if self.is_fifo() {
+            let n = FIFO_SEQUENCE_START + st.fifo.next_sequence;
+            st.fifo.next_sequence += 1;
+            Some(n)
+        } else {
+            None
+        };
+        if let Some(key) = dedup_key {
+            st.fifo.remember(now, key, id, sequence_number.unwrap_or_default());
+        }
+        let extra = if msg.attributes.is_empty() && msg.group_id.is_none() && !self.is_fifo() {
+            None
+        } else {
+            Some(Arc::new(Extra {
+                attributes: msg.attributes,
+                group_id: msg.group_id.map(Arc::from),
+                dedup_id,
+                sequence_number,
+                dlq_source_arn: None,
+            }))
+        };
+        st.counters.sent += 1;
+        st.counters.sent_bytes += msg.body.len() as u64;
+        st.insert(
+            now,
+            NewMessage {
+                body: msg.body.clone(),
+                id,
+                extra: extra.clone(),
+                sent_at: now,
+                delay,
+                receive_count: 0,
+                first_receive: Timestamp::EPOCH,
+            },
+        );
+        SendReceipt { message_id: id, body: msg.body, attributes: extra, sequence_number }
+    }
+
+    /// Receives one message if one is visible now, without waiting.
+    pub fn try_receive(&self) -> Result<Option<ReceivedMessage>, QueueError> {
+        Ok(self.receive(ReceiveOptions::new().wait(Duration::ZERO))?.pop())
+    }
+
+    /// Receives up to `opts.max_messages` messages, waiting up to `opts.wait` (or the
+    /// queue's receive wait) for the first one. Returned messages are hidden for the
+    /// visibility timeout; a message whose receive would exceed the redrive policy's
+    /// maximum moves to the dead-letter queue instead.
+    ///
+    /// Under a [`ManualClock`](crate::ManualClock) a waiting receive blocks until
+    /// another thread sends, changes a visibility, or advances the clock past its
+    /// deadline.
+    pub fn receive(&self, opts: ReceiveOptions) -> Result<Vec<ReceivedMessage>, QueueError> {
+        if !(1..=10).contains(&opts.max_messages) {
+            return Err(QueueError::InvalidParameterValue(format!(
+                "max messages must be 1 to 10, got {}",
+                opts.max_messages
+            )));
+        }
+        if opts.wait.is_some_and(|w| w > super::MAX_RECEIVE_WAIT) {
+            return Err(QueueError::InvalidParameterValue(format!(
+                "wait must be 0 to 20 s, got {:?}",
+                opts.wait.unwrap_or_default()
+            )));
+        }
+        if opts.visibility_timeout.is_some_and(|v| v > MAX_VISIBILITY_TIMEOUT) {
+            return Err(QueueError::InvalidParameterValue(format!(
+                "visibility timeout must be 0 to 43,200 s, got {:?}",
+                opts.visibility_timeout.unwrap_or_default()
+            )));
+        }
+        if let Some(a) = &opts.attempt_id {
+            check_fifo_id("receive request attempt id", a)?;
+        }
+        let manual = self.shared.clock.as_manual().is_some();
+        let mut st = self.shared.state.lock();
+        let deadline = self.now() + opts.wait.unwrap_or(st.config.receive_wait);
+        loop {
+            if st.deleted {
+                return Err(self.gone());
+            }
+            let now = self.now();
+            st.tick(now);
+            if let (true, Some(a)) = (self.is_fifo(), &opts.attempt_id) {
+                if let Some(prev) = st.fifo.attempt(now, a) {
+                    let prev = prev.clone();
+                    if prev.iter().all(|m| still_in_flight(&st, m)) {
+                        return Ok(prev);
+                    }
+                }
+            }
+            let vt = opts.visibility_timeout.unwrap_or(st.config.visibility_timeout);
+            let room = MAX_IN_FLIGHT.saturating_sub(st.counts().1);
+            if room == 0 {
+                if self.is_fifo() {
+                    return Ok(Vec::new());
+                }
+                return Err(QueueError::OverLimit(format!(
+                    "{MAX_IN_FLIGHT} messages are in flight; delete some or let them expire"
+                )));
+            }
+            let redrive = st.config.redrive.clone().filter(|r| r.dead_letter_queue.exists());
+            let max_receives = redrive.as_ref().map(|r| r.max_receive_count);
+            let taken = st.receive(now, (opts.max_messages as usize).min(room), vt, max_receives);
+            st.counters.received += taken.messages.len() as u64;
+            if let (true, Some(a), false) = (self.is_fifo(), &opts.attempt_id, taken.messages.is_empty()) {
+                st.fifo.remember_attempt(now, a.clone(), taken.messages.clone());
+            }
+            if !taken.to_dlq.is_empty() {
+                drop(st);
+                if let Some(r) = &redrive {
+                    r.dead_letter_queue.accept_moved(taken.to_dlq, Arrival::Redrive { source_arn: self.arn() });
+                }
+                if !taken.messages.is_empty() {
+                    return Ok(taken.messages);
+                }
+                st = self.shared.state.lock();
+                continue;
+            }
+            if !taken.messages.is_empty() {
+                return Ok(taken.messages);
+            }
+            if now >= deadline {
+                st.counters.empty_receives += 1;
+                return Ok(Vec::new());
+            }
+            if manual {
+                self.shared.cond.wait(&mut st);
+            } else {
+                let wake_at = st.next_visibility_event().map_or(deadline, |t| t.min(deadline));
+                let nap = wake_at.saturating_duration_since(now).max(Duration::from_millis(1));
+                self.shared.cond.wait_for(&mut st, nap);
+            }
+        }
+    }
+
+    /// Deletes the message a receipt handle came from. Deleting a message that is
+    /// already gone succeeds.
+    ///
+    /// Errors: `ReceiptHandleIsInvalid` for a handle this queue never issued (or
+    /// issued before a purge), and on FIFO queues for a handle whose visibility
+    /// timeout has expired or that a later receive superseded.
+    pub fn delete(&self, handle: &ReceiptHandle) -> Result<(), QueueError> {
+        let now = self.now();
+        let mut st = self.shared.state.lock();
+        self.check_handle(&mut st, now, handle)?;
+        let Some((r, e)) = st.lookup(handle) else { return Ok(()) };
+        if self.is_fifo() && (e.receive_count != handle.count || e.state != MsgState::InFlight) {
+            return Err(QueueError::ReceiptHandleIsInvalid(
+                "the message's visibility timeout expired; on a FIFO queue only the current handle works".into(),
+            ));
+        }
+        st.remove(r);
+        st.counters.deleted += 1;
+        drop(st);
+        if self.is_fifo() {
+            // The group may be unlocked now.
+            self.shared.cond.notify_all();
+        }
+        Ok(())
+    }
+
+    /// Hides a received message for `timeout` from now (0 makes it visible at once).
+    ///
+    /// On a handle whose visibility already expired (or that a later receive
+    /// superseded) this succeeds and changes nothing on a standard queue, and rejects
+    /// with `ReceiptHandleIsInvalid` on a FIFO queue. The total since the receive may
+    /// not pass 12 hours (`InvalidParameterValue`).
+    pub fn change_visibility(&self, handle: &ReceiptHandle, timeout: Duration) -> Result<(), QueueError> {
+        if timeout > MAX_VISIBILITY_TIMEOUT {
+            return Err(QueueError::InvalidParameterValue(format!(
+                "visibility timeout must be 0 to 43,200 s, got {timeout:?}"
+            )));
+        }
+        let now = self.now();
+        let mut st = self.shared.state.lock();
+        self.check_handle(&mut st, now, handle)?;
+        let Some((r, e)) = st.lookup(handle) else {
+            return Err(QueueError::InvalidParameterValue(
+                "the message does not exist or is not available for a visibility timeout change".into(),
+            ));
+        };
+        if e.receive_count != handle.count || e.state != MsgState::InFlight {
+            if self.is_fifo() {
+                return Err(QueueError::ReceiptHandleIsInvalid(
+                    "the message's visibility timeout expired; on a FIFO queue only the current handle works".into(),
+                ));
+            }
+            return Ok(());
+        }
+        st.set_visibility(r, now, timeout).map_err(QueueError::InvalidParameterValue)?;
+        drop(st);
+        if timeout.is_zero() {
+            self.shared.cond.notify_all();
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_handle(&self, st: &mut State, now: Timestamp, h: &ReceiptHandle) -> Result<(), QueueError> {
+        if st.deleted {
+            return Err(self.gone());
+        }
+        st.verify(h).map_err(|why| QueueError::ReceiptHandleIsInvalid(format!("{h}: {why}")))?;
+        st.tick(now);
+        Ok(())
+    }
+
+    /// Removes every message: visible, in flight and delayed. Old receipt handles stop
+    /// working. Allowed once per 60 s (`PurgeQueueInProgress`).
+    pub fn purge(&self) -> Result<(), QueueError> {
+        let now = self.now();
+        let mut st = self.shared.state.lock();
+        if st.deleted {
+            return Err(self.gone());
+        }
+        if st.last_purge.is_some_and(|t| now < t + Duration::from_secs(60)) {
+            return Err(QueueError::PurgeQueueInProgress { name: self.name().to_owned() });
+        }
+        st.clear();
+        st.last_purge = Some(now);
+        Ok(())
+    }
+
+    /// Exact counts of visible, in-flight and delayed messages, and the timestamps.
+    pub fn stats(&self) -> QueueStats {
+        let now = self.now();
+        let mut st = self.shared.state.lock();
+        st.tick(now);
+        let (visible, in_flight, delayed) = st.counts();
+        QueueStats { visible, in_flight, delayed, created_at: st.created_at, modified_at: st.modified_at }
+    }
+
+    /// Changes the queue's settings (SetQueueAttributes). Changes apply to messages
+    /// already queued: a shorter retention removes older messages at once. The queue
+    /// kind and the FIFO options are fixed at creation (`InvalidAttributeValue`).
+    pub fn set_config(&self, config: QueueConfig) -> Result<(), QueueError> {
+        config.validate(self.name(), self.arn())?;
+        let now = self.now();
+        let mut st = self.shared.state.lock();
+        if st.deleted {
+            return Err(self.gone());
+        }
+        let old = &st.config;
+        if old.fifo != config.fifo
+            || old.content_based_deduplication != config.content_based_deduplication
+            || old.deduplication_scope != config.deduplication_scope
+            || old.throughput_limit != config.throughput_limit
+        {
+            return Err(QueueError::InvalidAttributeValue(
+                "the queue kind and its FIFO options are fixed at creation".into(),
+            ));
+        }
+        st.config = config;
+        st.modified_at = now;
+        st.tick(now);
+        Ok(())
+    }
+
+    /// Takes messages moved here from another queue (or put back here).
+    pub(crate) fn accept_moved(&self, entries: Vec<Entry>, how: Arrival<'_>) {
+        let now = self.now();
+        let mut st = self.shared.state.lock();
+        if st.deleted {
+            return;
+        }
+        st.tick(now);
+        let source: Option<Arc<str>> = match how {
+            Arrival::Redrive { source_arn } => Some(Arc::from(source_arn)),
+            _ => None,
+        };
+        for e in entries {
+            let (extra, sent_at, receive_count, first_receive) = match how {
+                Arrival::Restore => (e.extra, e.sent_at, e.receive_count, e.first_receive),
+                Arrival::Redrive { .. } => {
+                    let mut x = e.extra.as_deref().cloned().unwrap_or_default();
+                    x.dlq_source_arn = source.clone();
+                    // Standard DLQs keep the original enqueue time for retention; FIFO ones reset it.
+                    let sent_at = if self.is_fifo() { now } else { e.sent_at };
+                    (Some(Arc::new(x)), sent_at, e.receive_count, e.first_receive)
+                }
+                Arrival::MoveBack => {
+                    let extra = e.extra.as_deref().cloned().and_then(|mut x| {
+                        x.dlq_source_arn = None;
+                        let empty = x.attributes.is_empty() && x.group_id.is_none() && !self.is_fifo();
+                        (!empty).then(|| Arc::new(x))
+                    });
+                    (extra, now, 0, Timestamp::EPOCH)
+                }
+            };
+            st.insert(
+                now,
+                NewMessage {
+                    body: e.body,
+                    id: e.id,
+                    extra,
+                    sent_at,
+                    delay: Duration::ZERO,
+                    receive_count,
+                    first_receive,
+                },
+            );
+        }
+        drop(st);
+        self.shared.cond.notify_all();
+    }
+
+    pub(crate) fn gone(&self) -> QueueError {
+        QueueError::QueueDoesNotExist { name: self.name().to_owned() }
+    }
+
+    pub(crate) fn state(&self) -> parking_lot::MutexGuard<'_, State> {
+        self.shared.state.lock()
+    }
+}
+
+/// How moved messages arrive in a queue.
+#[derive(Clone, Copy)]
+pub(crate) enum Arrival<'a> {
+    /// Into a dead-letter queue: keeps the receive count, records the source.
+    Redrive { source_arn: &'a str },
+    /// Out of a dead-letter queue by a move task: a fresh receive count.
+    MoveBack,
+    /// Back where it was, unchanged (a move that could not be completed).
+    Restore,
+}
+
+/// A message checked against a queue, ready to enqueue.
+pub(crate) enum Prepared {
+    New { msg: OutgoingMessage, delay: Duration, dedup_key: Option<String>, dedup_id: Option<Arc<str>> },
+    Duplicate(SendReceipt),
+}
+
+fn still_in_flight(st: &State, m: &ReceivedMessage) -> bool {
+    st.lookup(&m.receipt_handle)
+        .is_some_and(|(_, e)| e.state == MsgState::InFlight && e.receive_count == m.receive_count)
+}
+
+/// Checks what can be checked without the queue's lock.
+pub(crate) fn check_message(msg: &OutgoingMessage, fifo: bool) -> Result<(), QueueError> {
+    if msg.body.is_empty() {
+        return Err(QueueError::MissingParameter("the message body must not be empty".into()));
+    }
+    let text = std::str::from_utf8(&msg.body)
+        .map_err(|_| QueueError::InvalidMessageContents("the message body is not valid UTF-8".into()))?;
+    if let Some(c) = first_invalid_body_char(text) {
+        return Err(QueueError::InvalidMessageContents(format!(
+            "the message body holds the character U+{:04X}, which SQS does not allow",
+            c as u32
+        )));
+    }
+    msg.attributes.validate(10, false).map_err(QueueError::InvalidParameterValue)?;
+    if let Some(d) = msg.delay {
+        if fifo {
+            return Err(QueueError::InvalidParameterValue(
+                "a per-message delay is not allowed on a FIFO queue; set the queue's delay instead".into(),
+            ));
+        }
+        if d > MAX_DELAY {
+            return Err(QueueError::InvalidParameterValue(format!("delay must be 0 to 900 s, got {d:?}")));
+        }
+    }
+    if let Some(g) = &msg.group_id {
+        check_fifo_id("message group id", g)?;
+    } else if fifo {
+        return Err(QueueError::MissingParameter("a FIFO queue needs a message group id".into()));
+    }
+    if let Some(d) = &msg.deduplication_id {
+        if !fifo {
+            return Err(QueueError::InvalidParameterValue("a deduplication id is only valid on a FIFO queue".into()));
+        }
+        check_fifo_id("deduplication id", d)?;
+    }
+    Ok(())
+}
+
+/// Group ids, deduplication ids and attempt ids: 1–128 printable ASCII characters.
+fn check_fifo_id(what: &str, id: &str) -> Result<(), QueueError> {
+    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(QueueError::InvalidParameterValue(format!(
+            "{what} {id:?} must be 1 to 128 printable ASCII characters"
+        )));
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

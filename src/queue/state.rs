@@ -1,0 +1,509 @@
+//! A queue's messages and the indices over them, kept under the queue's one lock.
+//!
+//! Messages live in a slab; every index refers to a slot by `(slot, seq)` and is
+//! cleaned lazily: an index entry whose slot now holds another message (or none), or
+//! whose message changed state, is skipped when met. Visibility, delays and retention
+//! are decided by comparing timestamps when the queue is touched (`tick`), so nothing
+//! needs a timer, and every operation costs the same at any depth.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use rand::rngs::SmallRng;
+
+use super::config::QueueConfig;
+use super::fifo::FifoIndex;
+use super::types::{ReceiptHandle, ReceivedMessage};
+use crate::clock::Timestamp;
+use crate::message::{MessageAttributes, MessageId};
+
+/// Where a message is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MsgState {
+    Delayed,
+    Visible,
+    InFlight,
+}
+
+/// The rarely-present parts of a message, shared with receivers without copying.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extra {
+    pub(crate) attributes: MessageAttributes,
+    pub(crate) group_id: Option<Arc<str>>,
+    pub(crate) dedup_id: Option<Arc<str>>,
+    pub(crate) sequence_number: Option<u128>,
+    pub(crate) dlq_source_arn: Option<Arc<str>>,
+}
+
+pub(crate) struct Entry {
+    pub(crate) body: Bytes,
+    pub(crate) id: MessageId,
+    pub(crate) seq: u64,
+    pub(crate) sent_at: Timestamp,
+    pub(crate) visible_at: Timestamp,
+    pub(crate) first_receive: Timestamp,
+    pub(crate) last_receive: Timestamp,
+    pub(crate) receive_count: u32,
+    pub(crate) state: MsgState,
+    pub(crate) extra: Option<Arc<Extra>>,
+}
+
+/// A message about to enter a queue (sent, or moved from another queue).
+pub(crate) struct NewMessage {
+    pub(crate) body: Bytes,
+    pub(crate) id: MessageId,
+    pub(crate) extra: Option<Arc<Extra>>,
+    pub(crate) sent_at: Timestamp,
+    pub(crate) delay: Duration,
+    pub(crate) receive_count: u32,
+    pub(crate) first_receive: Timestamp,
+}
+
+/// A reference from an index to a slot: the slot and the low bits of its message's seq.
+pub(crate) type Ref = (u32, u32);
+
+/// Running totals for the queue's metrics.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) sent: u64,
+    pub(crate) received: u64,
+    pub(crate) deleted: u64,
+    pub(crate) empty_receives: u64,
+    pub(crate) sent_bytes: u64,
+    pub(crate) deduplicated: u64,
+}
+
+/// What a receive decided: messages to return and messages to move to the DLQ.
+#[derive(Default)]
+pub(crate) struct Taken {
+    pub(crate) messages: Vec<ReceivedMessage>,
+    pub(crate) to_dlq: Vec<Entry>,
+}
+
+pub(crate) struct State {
+    pub(crate) config: QueueConfig,
+    pub(crate) deleted: bool,
+    pub(crate) epoch: u32,
+    pub(crate) counters: Counters,
+    pub(crate) rng: SmallRng,
+    pub(crate) last_purge: Option<Timestamp>,
+    pub(crate) created_at: Timestamp,
+    pub(crate) modified_at: Timestamp,
+    pub(crate) fifo: FifoIndex,
+    queue_uid: u32,
+    handle_key: std::hash::RandomState,
+    sender_id: Arc<str>,
+    slab: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    next_seq: u64,
+    live: usize,
+    inflight: usize,
+    delayed: usize,
+    /// Standard queues: never-received visible messages, in send order.
+    fresh: VecDeque<Ref>,
+    /// Standard queues: visible again after a delay, a timeout or a visibility change; by seq.
+    returned: BinaryHeap<Reverse<(u64, u32)>>,
+    inflight_heap: BinaryHeap<Reverse<(Timestamp, u32, u32)>>,
+    delay_heap: BinaryHeap<Reverse<(Timestamp, u32, u32)>>,
+    /// Every message in send order, for retention and the age of the oldest.
+    age: VecDeque<Ref>,
+}
+
+/// Receives at most this many in-flight messages per queue.
+pub(crate) const MAX_IN_FLIGHT: usize = 120_000;
+/// How long a receive may keep a message hidden in total: 12 hours.
+const MAX_TOTAL_VISIBILITY: Duration = Duration::from_secs(43_200);
+
+impl State {
+    pub(crate) fn new(config: QueueConfig, queue_uid: u32, sender_id: Arc<str>, rng: SmallRng, now: Timestamp) -> Self {
+        State {
+            config,
+            deleted: false,
+            epoch: 0,
+            counters: Counters::default(),
+            rng,
+            last_purge: None,
+            created_at: now,
+            modified_at: now,
+            fifo: FifoIndex::default(),
+            queue_uid,
+            handle_key: std::hash::RandomState::new(),
+            sender_id,
+            slab: Vec::new(),
+            free: Vec::new(),
+            next_seq: 0,
+            live: 0,
+            inflight: 0,
+            delayed: 0,
+            fresh: VecDeque::new(),
+            returned: BinaryHeap::new(),
+            inflight_heap: BinaryHeap::new(),
+            delay_heap: BinaryHeap::new(),
+            age: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn counts(&self) -> (usize, usize, usize) {
+        (self.live - self.inflight - self.delayed, self.inflight, self.delayed)
+    }
+
+    fn entry(&self, r: Ref) -> Option<&Entry> {
+        self.slab.get(r.0 as usize)?.as_ref().filter(|e| e.seq as u32 == r.1)
+    }
+
+    fn entry_mut(&mut self, r: Ref) -> Option<&mut Entry> {
+        self.slab.get_mut(r.0 as usize)?.as_mut().filter(|e| e.seq as u32 == r.1)
+    }
+
+    /// Adds a message; returns its slot reference.
+    pub(crate) fn insert(&mut self, now: Timestamp, m: NewMessage) -> Ref {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let delayed = !m.delay.is_zero();
+        let entry = Entry {
+            body: m.body,
+            id: m.id,
+            seq,
+            sent_at: m.sent_at,
+            visible_at: now + m.delay,
+            first_receive: m.first_receive,
+            last_receive: Timestamp::EPOCH,
+            receive_count: m.receive_count,
+            state: if delayed { MsgState::Delayed } else { MsgState::Visible },
+            extra: m.extra,
+        };
+        let group = entry.extra.as_ref().and_then(|e| e.group_id.clone());
+        let visible_at = entry.visible_at;
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.slab[i as usize] = Some(entry);
+                i
+            }
+            None => {
+                self.slab.push(Some(entry));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        let r = (slot, seq as u32);
+        self.live += 1;
+        self.age.push_back(r);
+        if self.config.fifo {
+            self.fifo.push(group.unwrap_or_else(|| Arc::from("")), r, !delayed);
+        }
+        if delayed {
+            self.delayed += 1;
+            self.delay_heap.push(Reverse((visible_at, r.0, r.1)));
+        } else if !self.config.fifo {
+            self.fresh.push_back(r);
+        }
+        r
+    }
+
+    /// Applies everything time has decided: expired visibility, matured delays, retention.
+    pub(crate) fn tick(&mut self, now: Timestamp) {
+        while let Some(&Reverse((t, s, g))) = self.inflight_heap.peek() {
+            if t > now {
+                break;
+            }
+            self.inflight_heap.pop();
+            let r = (s, g);
+            if self.entry(r).is_some_and(|e| e.state == MsgState::InFlight && e.visible_at == t) {
+                self.inflight -= 1;
+                self.make_visible(r, true);
+            }
+        }
+        while let Some(&Reverse((t, s, g))) = self.delay_heap.peek() {
+            if t > now {
+                break;
+            }
+            self.delay_heap.pop();
+            let r = (s, g);
+            if self.entry(r).is_some_and(|e| e.state == MsgState::Delayed && e.visible_at == t) {
+                self.delayed -= 1;
+                self.make_visible(r, false);
+            }
+        }
+        let retention = self.config.retention;
+        while let Some(&r) = self.age.front() {
+            match self.entry(r) {
+                None => {
+                    self.age.pop_front();
+                }
+                Some(e) if e.sent_at + retention <= now => {
+                    self.age.pop_front();
+                    self.remove(r);
+                }
+                Some(_) => break,
+            }
+        }
+        self.compact();
+    }
+
+    /// Indices with lazy deletion can fill with dead references; rebuild one when
+    /// dead ones outnumber live ones, which costs O(1) amortised per operation.
+    fn compact(&mut self) {
+        if self.inflight_heap.len() > 2 * self.inflight + 1024 {
+            let heap = std::mem::take(&mut self.inflight_heap);
+            self.inflight_heap = heap
+                .into_iter()
+                .filter(|Reverse((t, s, g))| {
+                    self.entry((*s, *g)).is_some_and(|e| e.state == MsgState::InFlight && e.visible_at == *t)
+                })
+                .collect();
+        }
+        if self.age.len() > 2 * self.live + 1024 {
+            let age = std::mem::take(&mut self.age);
+            self.age = age.into_iter().filter(|r| self.entry(*r).is_some()).collect();
+        }
+    }
+
+    /// A message became receivable again (delay over, visibility expired or reset).
+    fn make_visible(&mut self, r: Ref, was_in_flight: bool) {
+        let Some(e) = self.entry_mut(r) else { return };
+        e.state = MsgState::Visible;
+        let seq = e.seq;
+        let group = e.extra.as_ref().and_then(|x| x.group_id.clone());
+        if self.config.fifo {
+            self.fifo.visible(&group.unwrap_or_else(|| Arc::from("")), was_in_flight);
+        } else {
+            self.returned.push(Reverse((seq, r.0)));
+        }
+    }
+
+    /// Removes a message wherever it is; returns it.
+    pub(crate) fn remove(&mut self, r: Ref) -> Option<Entry> {
+        let e = self.slab.get_mut(r.0 as usize)?.take_if(|e| e.seq as u32 == r.1)?;
+        self.free.push(r.0);
+        self.live -= 1;
+        match e.state {
+            MsgState::InFlight => self.inflight -= 1,
+            MsgState::Delayed => self.delayed -= 1,
+            MsgState::Visible => {}
+        }
+        if self.config.fifo {
+            let group = e.extra.as_ref().and_then(|x| x.group_id.clone()).unwrap_or_else(|| Arc::from(""));
+            self.fifo.removed(&group, e.state == MsgState::InFlight, &self.slab);
+        }
+        Some(e)
+    }
+
+    /// Removes every message; old receipt handles stop working.
+    pub(crate) fn clear(&mut self) {
+        self.slab.clear();
+        self.free.clear();
+        self.fresh.clear();
+        self.returned.clear();
+        self.inflight_heap.clear();
+        self.delay_heap.clear();
+        self.age.clear();
+        self.fifo.clear_messages();
+        self.live = 0;
+        self.inflight = 0;
+        self.delayed = 0;
+        self.epoch = self.epoch.wrapping_add(1);
+    }
+
+    /// The earliest time at which a hidden message becomes visible.
+    pub(crate) fn next_visibility_event(&self) -> Option<Timestamp> {
+        let a = self.inflight_heap.peek().map(|Reverse((t, _, _))| *t);
+        let b = self.delay_heap.peek().map(|Reverse((t, _, _))| *t);
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When the oldest message was sent.
+    pub(crate) fn oldest_sent_at(&mut self) -> Option<Timestamp> {
+        while let Some(&r) = self.age.front() {
+            match self.entry(r) {
+                Some(e) => return Some(e.sent_at),
+                None => {
+                    self.age.pop_front();
+                }
+            }
+        }
+        None
+    }
+
+    /// Takes up to `max` receivable messages, hiding them for `vt`; messages whose
+    /// receive would exceed `max_receives` go to `to_dlq` instead.
+    pub(crate) fn receive(&mut self, now: Timestamp, max: usize, vt: Duration, max_receives: Option<u32>) -> Taken {
+        let mut taken = Taken::default();
+        while taken.messages.len() < max {
+            if self.config.fifo {
+                let Some(group) = self.fifo.next_ready() else { break };
+                self.receive_group(now, &group, max, vt, max_receives, &mut taken);
+            } else {
+                let Some(r) = self.next_standard() else { break };
+                self.take_or_redrive(now, r, vt, max_receives, &mut taken);
+            }
+        }
+        taken
+    }
+
+    /// FIFO: takes consecutive visible messages of one unlocked group, in order.
+    fn receive_group(
+        &mut self,
+        now: Timestamp,
+        group: &Arc<str>,
+        max: usize,
+        vt: Duration,
+        max_receives: Option<u32>,
+        taken: &mut Taken,
+    ) {
+        let refs = self.fifo.candidates(group, max - taken.messages.len(), &self.slab);
+        for r in refs {
+            self.take_or_redrive(now, r, vt, max_receives, taken);
+        }
+    }
+
+    /// Standard: the visible message sent first.
+    fn next_standard(&mut self) -> Option<Ref> {
+        loop {
+            while let Some(&r) = self.fresh.front() {
+                if self.entry(r).is_some_and(|e| e.state == MsgState::Visible) {
+                    break;
+                }
+                self.fresh.pop_front();
+            }
+            while let Some(&Reverse((seq, s))) = self.returned.peek() {
+                let r = (s, seq as u32);
+                if self.entry(r).is_some_and(|e| e.state == MsgState::Visible && e.seq == seq) {
+                    break;
+                }
+                self.returned.pop();
+            }
+            let fresh = self.fresh.front().copied();
+            let back = self.returned.peek().map(|Reverse((seq, s))| (*seq, *s));
+            return match (fresh, back) {
+                (None, None) => None,
+                (Some(f), Some((seq, s))) => {
+                    let fseq = self.entry(f).map_or(u64::MAX, |e| e.seq);
+                    if seq < fseq {
+                        self.returned.pop();
+                        Some((s, seq as u32))
+                    } else {
+                        self.fresh.pop_front()
+                    }
+                }
+                (Some(_), None) => self.fresh.pop_front(),
+                (None, Some((seq, s))) => {
+                    self.returned.pop();
+                    Some((s, seq as u32))
+                }
+            };
+        }
+    }
+
+    fn take_or_redrive(&mut self, now: Timestamp, r: Ref, vt: Duration, max_receives: Option<u32>, taken: &mut Taken) {
+        let Some(e) = self.entry(r) else { return };
+        if max_receives.is_some_and(|max| e.receive_count >= max) {
+            if let Some(e) = self.remove(r) {
+                taken.to_dlq.push(e);
+            }
+            return;
+        }
+        let visible_at = now + vt;
+        let fifo = self.config.fifo;
+        let sender_id = Arc::clone(&self.sender_id);
+        let Some(e) = self.entry_mut(r) else { return };
+        e.state = MsgState::InFlight;
+        e.receive_count += 1;
+        if e.receive_count == 1 || e.first_receive == Timestamp::EPOCH {
+            e.first_receive = now;
+        }
+        e.last_receive = now;
+        e.visible_at = visible_at;
+        let msg = ReceivedMessage {
+            body: e.body.clone(),
+            message_id: e.id,
+            receipt_handle: ReceiptHandle { queue: 0, epoch: 0, slot: r.0, count: e.receive_count, seq: e.seq, tag: 0 },
+            receive_count: e.receive_count,
+            sent_at: e.sent_at,
+            first_receive: e.first_receive,
+            extra: e.extra.clone(),
+            sender_id,
+        };
+        let group = if fifo { e.extra.as_ref().and_then(|x| x.group_id.clone()) } else { None };
+        self.inflight += 1;
+        self.inflight_heap.push(Reverse((visible_at, r.0, r.1)));
+        if let Some(g) = group {
+            self.fifo.taken(&g);
+        }
+        let mut msg = msg;
+        msg.receipt_handle = self.seal(msg.receipt_handle);
+        taken.messages.push(msg);
+    }
+
+    /// Fills in the queue, epoch and unforgeable tag of a handle.
+    fn seal(&self, mut h: ReceiptHandle) -> ReceiptHandle {
+        h.queue = self.queue_uid;
+        h.epoch = self.epoch;
+        h.tag = self.handle_key.hash_one((h.queue, h.epoch, h.slot, h.count, h.seq));
+        h
+    }
+
+    /// Checks that a handle was issued by this queue in this epoch.
+    pub(crate) fn verify(&self, h: &ReceiptHandle) -> Result<(), &'static str> {
+        let expected = self.handle_key.hash_one((h.queue, h.epoch, h.slot, h.count, h.seq));
+        if h.queue != self.queue_uid || h.tag != expected {
+            return Err("it was not issued by this queue");
+        }
+        if h.epoch != self.epoch {
+            return Err("the queue was purged after it was issued");
+        }
+        Ok(())
+    }
+
+    /// The live message a (verified) handle points at, if it still exists.
+    pub(crate) fn lookup(&self, h: &ReceiptHandle) -> Option<(Ref, &Entry)> {
+        let r = (h.slot, h.seq as u32);
+        self.entry(r).filter(|e| e.seq == h.seq).map(|e| (r, e))
+    }
+
+    /// Sets a message's visibility to `now + d`. The caller has checked the handle.
+    pub(crate) fn set_visibility(&mut self, r: Ref, now: Timestamp, d: Duration) -> Result<(), String> {
+        let Some(e) = self.entry_mut(r) else { return Ok(()) };
+        if e.state != MsgState::InFlight {
+            return Ok(());
+        }
+        let until = now + d;
+        if until - e.last_receive > MAX_TOTAL_VISIBILITY {
+            return Err(format!(
+                "the visibility timeout would end {:?} after the receive; at most 12 hours are allowed",
+                until - e.last_receive
+            ));
+        }
+        e.visible_at = until;
+        if d.is_zero() {
+            self.inflight -= 1;
+            self.make_visible(r, true);
+        } else {
+            self.inflight_heap.push(Reverse((until, r.0, r.1)));
+        }
+        Ok(())
+    }
+
+    /// Removes up to `n` visible messages in receive order (move tasks).
+    pub(crate) fn drain_visible(&mut self, n: usize) -> Vec<Entry> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            if self.config.fifo {
+                let Some(g) = self.fifo.next_ready() else { break };
+                let refs = self.fifo.candidates(&g, n - out.len(), &self.slab);
+                for r in refs {
+                    out.extend(self.remove(r));
+                }
+            } else {
+                let Some(r) = self.next_standard() else { break };
+                out.extend(self.remove(r));
+            }
+        }
+        out
+    }
+}
