@@ -177,7 +177,8 @@ fn redrive_allow_policy_decides_who_may_use_a_dlq() {
         .unwrap();
     assert!(c.create_queue("ok", QueueConfig::default().redrive(RedrivePolicy::new(&only, 3))).is_ok());
     assert!(c.create_queue("other", QueueConfig::default().redrive(RedrivePolicy::new(&only, 3))).is_err());
-    let eleven = RedriveAllowPolicy::ByQueue((0..11).map(|i| format!("arn:aws:sqs:us-east-1:000000000000:s{i}")).collect());
+    let eleven =
+        RedriveAllowPolicy::ByQueue((0..11).map(|i| format!("arn:aws:sqs:us-east-1:000000000000:s{i}")).collect());
     assert_eq!(
         c.create_queue("x", QueueConfig::default().redrive_allow(eleven)).unwrap_err().code(),
         "InvalidParameterValue"
@@ -251,7 +252,10 @@ fn attributes_are_validated() {
     let c = cloud();
     let q = queue(&c, QueueConfig::default());
     let eleven: MessageAttributes = (0..11).map(|i| (format!("a{i}"), AttributeValue::string("v"))).collect();
-    assert_eq!(q.send_message(OutgoingMessage::new("x").attributes(eleven)).unwrap_err().code(), "InvalidParameterValue");
+    assert_eq!(
+        q.send_message(OutgoingMessage::new("x").attributes(eleven)).unwrap_err().code(),
+        "InvalidParameterValue"
+    );
     let ten: MessageAttributes = (0..10).map(|i| (format!("a{i}"), AttributeValue::string("v"))).collect();
     assert!(q.send_message(OutgoingMessage::new("x").attributes(ten)).is_ok());
     let bad = [
