@@ -117,7 +117,8 @@ fn records_carry_their_approximate_arrival_time() {
 fn an_ordering_hint_yields_a_higher_sequence_number() {
     let (_cloud, s) = stream(4);
     let first = s.put_record(PutRecord::new("a", "1")).unwrap();
-    let second = s.put_record(PutRecord::new("zzz", "2").sequence_number_for_ordering(*first.sequence_number())).unwrap();
+    let second =
+        s.put_record(PutRecord::new("zzz", "2").sequence_number_for_ordering(*first.sequence_number())).unwrap();
     assert!(second.sequence_number() > first.sequence_number());
     let unissued = "999999999999999999999999".parse().unwrap();
     let err = s.put_record(PutRecord::new("a", "3").sequence_number_for_ordering(unissued)).unwrap_err();

@@ -20,14 +20,22 @@ pub struct ShardIterator {
     /// The next read returns records with sequence numbers at or above this.
     pub(crate) position: u128,
     pub(crate) issued: Timestamp,
+    /// Drawn from a per-stream counter, so every iterator handed out is new.
+    pub(crate) serial: u64,
     pub(crate) tag: u64,
 }
 
-const TEXT_LEN: usize = 16 + 8 + 32 + 16 + 16;
+const TEXT_LEN: usize = 16 + 8 + 32 + 16 + 16 + 16;
 
 impl ShardIterator {
-    pub(crate) fn issue(secret: u64, stream_uid: u64, shard: u32, position: u128, issued: Timestamp) -> Self {
-        let mut it = ShardIterator { stream_uid, shard, position, issued, tag: 0 };
+    pub(crate) fn issue(
+        secret: u64,
+        (stream_uid, serial): (u64, u64),
+        shard: u32,
+        position: u128,
+        issued: Timestamp,
+    ) -> Self {
+        let mut it = ShardIterator { stream_uid, shard, position, issued, serial, tag: 0 };
         it.tag = it.expected_tag(secret);
         it
     }
@@ -39,6 +47,7 @@ impl ShardIterator {
         h = mix(h ^ self.shard as u64);
         h = mix(h ^ self.position as u64);
         h = mix(h ^ (self.position >> 64) as u64);
+        h = mix(h ^ self.serial);
         mix(h ^ self.issued.as_nanos())
     }
 
@@ -61,11 +70,12 @@ impl fmt::Display for ShardIterator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:016x}{:08x}{:032x}{:016x}{:016x}",
+            "{:016x}{:08x}{:032x}{:016x}{:016x}{:016x}",
             self.stream_uid,
             self.shard,
             self.position,
             self.issued.as_nanos(),
+            self.serial,
             self.tag
         )
     }
@@ -91,7 +101,8 @@ impl FromStr for ShardIterator {
             shard: u32::from_str_radix(field(16, 24)?, 16).map_err(|_| bad())?,
             position: u128::from_str_radix(field(24, 56)?, 16).map_err(|_| bad())?,
             issued: Timestamp::from_nanos(u64_at(56)?),
-            tag: u64_at(72)?,
+            serial: u64_at(72)?,
+            tag: u64_at(88)?,
         })
     }
 }
@@ -140,7 +151,7 @@ mod tests {
 
     #[test]
     fn text_form_round_trips_and_verifies() {
-        let it = ShardIterator::issue(7, 3, 2, u128::MAX - 5, Timestamp::from_secs(9));
+        let it = ShardIterator::issue(7, (3, 1), 2, u128::MAX - 5, Timestamp::from_secs(9));
         let back: ShardIterator = it.to_string().parse().unwrap();
         assert_eq!(back, it);
         assert!(back.verify(7, 3).is_ok());
@@ -149,7 +160,7 @@ mod tests {
 
     #[test]
     fn edited_iterators_fail_verification() {
-        let it = ShardIterator::issue(7, 3, 2, 100, Timestamp::from_secs(9));
+        let it = ShardIterator::issue(7, (3, 1), 2, 100, Timestamp::from_secs(9));
         let forged = ShardIterator { position: 99, ..it };
         assert!(forged.verify(7, 3).is_err());
     }

@@ -82,6 +82,7 @@ pub(crate) struct StreamShared {
     next_seq: AtomicU64,
     state: RwLock<StreamState>,
     counters: Counters,
+    iterators_issued: AtomicU64,
 }
 
 /// An open shard's place in the key space, for routing by binary search.
@@ -108,6 +109,11 @@ pub(crate) struct StreamState {
 impl StreamShared {
     fn draw_seq(&self, shard: ShardId) -> SequenceNumber {
         SequenceNumber::new(self.next_seq.fetch_add(1, Ordering::Relaxed), shard.0)
+    }
+
+    /// The stream's uid and a fresh serial for the next iterator.
+    fn iterator_ids(&self) -> (u64, u64) {
+        (self.uid, self.iterators_issued.fetch_add(1, Ordering::Relaxed))
     }
 
     fn not_found(&self) -> StreamError {
@@ -279,6 +285,7 @@ impl Cloud {
                 scalings: VecDeque::new(),
             }),
             counters: Counters::default(),
+            iterators_issued: AtomicU64::new(0),
         });
         {
             let mut st = shared.state.write();

@@ -186,7 +186,7 @@ impl Stream {
             }
         };
         drop(log);
-        Ok(ShardIterator::issue(self.shared.secret, self.shared.uid, cell.id.0, at, now))
+        Ok(ShardIterator::issue(self.shared.secret, self.shared.iterator_ids(), cell.id.0, at, now))
     }
 
     /// Reads up to `limit` records (1–10,000; at most 10 MiB) from an iterator's
@@ -248,7 +248,7 @@ impl Stream {
         counters.iterator_age_ms.store(age_ms, Ordering::Relaxed);
         let next = (!finished).then(|| {
             let position = last.map_or(iterator.position, |(seq, _)| seq + 1);
-            ShardIterator::issue(self.shared.secret, self.shared.uid, cell.id.0, position, now)
+            ShardIterator::issue(self.shared.secret, self.shared.iterator_ids(), cell.id.0, position, now)
         });
         let child_shards = if children.is_empty() {
             Vec::new()
