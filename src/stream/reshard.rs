@@ -40,11 +40,12 @@ pub(super) fn spawn(
 
 /// Closes open parents and opens their children in one step.
 fn replace(shared: &StreamShared, st: &mut StreamState, parents: &[ShardId], children: &[ChildSpec], now: Timestamp) {
+    // Children take the next ids; parents close first, so their ending sequence
+    // numbers sort below the children's starting ones.
+    let first = st.shards.len() as u32;
+    let ids: Vec<ShardId> = (first..first + children.len() as u32).map(ShardId).collect();
     for p in parents {
         st.open.retain(|o| o.index != p.0 as usize);
-    }
-    let ids = spawn(shared, st, children, now);
-    for p in parents {
         if let Some(cell) = st.shards.get(p.0 as usize) {
             let mut log = cell.log.write();
             log.ending = Some(shared.draw_seq(*p));
@@ -52,6 +53,7 @@ fn replace(shared: &StreamShared, st: &mut StreamState, parents: &[ShardId], chi
             log.children = ids.clone();
         }
     }
+    spawn(shared, st, children, now);
 }
 
 /// The open shard `id`, or why it cannot be resharded.
