@@ -22,10 +22,13 @@ fn stream(shards: usize) -> Stream {
     cloud.create_stream("bench", StreamConfig::with_shards(shards)).unwrap()
 }
 
+/// A record as the floor stores it: key, data, hash key.
+type FloorRecord = (Arc<str>, Bytes, u128);
+
 /// The floor of a put: what any stream must do at least.
 struct FloorStream {
     starts: Vec<u128>,
-    shards: Vec<Vec<(Arc<str>, Bytes, u128)>>,
+    shards: Vec<Vec<FloorRecord>>,
 }
 
 impl FloorStream {
@@ -63,7 +66,7 @@ fn time_floor_puts(shards: usize, keys: &[String], iters: u64) -> Duration {
     start.elapsed()
 }
 
-fn filled(n: usize) -> (Stream, localcloud::ShardIterator, Vec<(Arc<str>, Bytes, u128)>) {
+fn filled(n: usize) -> (Stream, localcloud::ShardIterator, Vec<FloorRecord>) {
     let s = stream(1);
     let data = Bytes::from(PAYLOAD.to_vec());
     for chunk in 0..n / 500 {
