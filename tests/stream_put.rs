@@ -178,3 +178,30 @@ fn record_data_is_shared_not_copied() {
     let out = s.get_records(&it, 1).unwrap();
     assert_eq!(out.records()[0].data().as_ptr(), data.as_ptr());
 }
+
+#[test]
+fn concurrent_producers_keep_each_shard_in_sequence_order() {
+    let (_cloud, s) = stream(3);
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                for i in 0..500 {
+                    s.put_record(PutRecord::new(format!("t{t}-{i}").as_str(), "x")).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut total = 0;
+    for sh in s.shards() {
+        let it = s.shard_iterator(sh.shard_id(), StartingPosition::TrimHorizon).unwrap();
+        let out = s.get_records(&it, 10_000).unwrap();
+        assert!(out.records().windows(2).all(|w| w[0].sequence_number() < w[1].sequence_number()));
+        assert!(out.records().windows(2).all(|w| w[0].approximate_arrival() <= w[1].approximate_arrival()));
+        total += out.records().len();
+    }
+    assert_eq!(total, 2_000);
+}
