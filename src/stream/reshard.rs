@@ -20,22 +20,14 @@ type ChildSpec = ((u128, u128), Option<ShardId>, Option<ShardId>);
 
 /// Makes new open shards with the given ranges and parents. Their starting sequence
 /// numbers are drawn now, after every parent's records, so children sort above parents.
-pub(super) fn spawn(
-    shared: &StreamShared,
-    st: &mut StreamState,
-    children: &[ChildSpec],
-    now: Timestamp,
-) -> Vec<ShardId> {
-    let mut ids = Vec::with_capacity(children.len());
+pub(super) fn spawn(shared: &StreamShared, st: &mut StreamState, children: &[ChildSpec], now: Timestamp) {
     for &(range, parent, adjacent) in children {
         let id = ShardId(st.shards.len() as u32);
         let cell = ShardCell::new(id, range, (parent, adjacent), shared.draw_seq(id), now);
         let at = st.open.partition_point(|o| o.start < range.0);
         st.open.insert(at, OpenShard { start: range.0, end: range.1, index: st.shards.len() });
         st.shards.push(Arc::new(cell));
-        ids.push(id);
     }
-    ids
 }
 
 /// Closes open parents and opens their children in one step.
