@@ -13,6 +13,19 @@ use crate::clock::Timestamp;
 /// Its text form (`Display` / `FromStr`) can be stored and handed back; a forged or
 /// damaged one is rejected with `InvalidArgumentException`, an old one with
 /// `ExpiredIteratorException`.
+///
+/// ```
+/// use localcloud::{Cloud, ShardIterator, StartingPosition, StreamConfig};
+/// use std::time::Duration;
+/// let cloud = Cloud::builder().manual_clock().build();
+/// let s = cloud.create_stream("clicks", StreamConfig::with_shards(1))?;
+/// let it = s.shard_iterator(s.shards()[0].shard_id(), StartingPosition::Latest)?;
+/// let stored: ShardIterator = it.to_string().parse()?; // round-trips through text
+/// assert!(s.get_records(&stored, 10).is_ok());
+/// cloud.advance(Duration::from_secs(300));
+/// assert_eq!(s.get_records(&stored, 10).unwrap_err().code(), "ExpiredIteratorException");
+/// # Ok::<(), localcloud::StreamError>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ShardIterator {
     pub(crate) stream_uid: u64,
@@ -108,6 +121,21 @@ impl FromStr for ShardIterator {
 }
 
 /// What `get_records` answers.
+///
+/// ```
+/// use localcloud::{Cloud, PutRecord, StartingPosition, StreamConfig};
+/// let cloud = Cloud::builder().manual_clock().build();
+/// let s = cloud.create_stream("clicks", StreamConfig::with_shards(1))?;
+/// let id = *s.shards()[0].shard_id();
+/// s.put_record(PutRecord::new("k", "a"))?;
+/// s.split_shard(&id, 1 << 127)?;
+/// let it = s.shard_iterator(&id, StartingPosition::TrimHorizon)?;
+/// let out = s.get_records(&it, 100)?;
+/// assert_eq!(out.records().len(), 1);
+/// assert!(out.next_iterator().is_none()); // the closed parent is read to its end
+/// assert_eq!(out.child_shards().len(), 2);
+/// # Ok::<(), localcloud::StreamError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct GetRecordsOutput {
     pub(crate) records: Vec<Record>,

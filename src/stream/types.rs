@@ -111,6 +111,20 @@ impl FromStr for SequenceNumber {
 }
 
 /// Where a shard iterator starts reading.
+///
+/// ```
+/// use localcloud::{Cloud, PutRecord, StartingPosition, StreamConfig};
+/// let cloud = Cloud::builder().manual_clock().build();
+/// let s = cloud.create_stream("clicks", StreamConfig::with_shards(1))?;
+/// let id = *s.shards()[0].shard_id();
+/// let first = s.put_record(PutRecord::new("k", "a"))?;
+/// let latest = s.shard_iterator(&id, StartingPosition::Latest)?; // fixed now
+/// s.put_record(PutRecord::new("k", "b"))?;
+/// assert_eq!(s.get_records(&latest, 10)?.records()[0].data().as_ref(), b"b");
+/// let after = s.shard_iterator(&id, StartingPosition::AfterSequenceNumber(*first.sequence_number()))?;
+/// assert_eq!(s.get_records(&after, 10)?.records().len(), 1);
+/// # Ok::<(), localcloud::StreamError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StartingPosition {
     /// The oldest record still within retention.
@@ -354,6 +368,16 @@ impl PutRecordsResultEntry {
 }
 
 /// What `put_records` answers: one entry per record, in request order.
+///
+/// ```
+/// use localcloud::{Cloud, PutRecord, StreamConfig};
+/// let cloud = Cloud::builder().manual_clock().build();
+/// let s = cloud.create_stream("clicks", StreamConfig::with_shards(2))?;
+/// let out = s.put_records((0..3).map(|i| PutRecord::new(format!("user-{i}"), "click")))?;
+/// assert_eq!(out.failed_record_count(), 0);
+/// assert!(out.records().iter().all(|r| r.is_success() && r.sequence_number().is_some()));
+/// # Ok::<(), localcloud::StreamError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PutRecordsOutput {
     pub(crate) failed: usize,
