@@ -138,6 +138,14 @@ impl StreamState {
             .ok_or_else(|| StreamError::ShardNotFound { stream: shared.name.clone(), shard: *id })
     }
 
+    /// Drops every expired record of every shard, open or closed.
+    fn trim_all(&self, now: Timestamp) {
+        let horizon = shard::expiry_horizon(now, self.retention);
+        for cell in &self.shards {
+            cell.log.write().trim(horizon);
+        }
+    }
+
     /// The open shard whose inclusive range holds `hash`.
     fn route(&self, hash: u128) -> Result<&Arc<ShardCell>, StreamError> {
         let i = self.open.partition_point(|o| o.start <= hash);

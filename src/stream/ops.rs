@@ -239,7 +239,12 @@ impl Stream {
         };
         let finished = caught_up && log.ending.is_some();
         let children = if finished { log.children.clone() } else { Vec::new() };
+        let stale = from > 0 && log.live_start(horizon) > 0;
         drop(log);
+        if stale {
+            // Free expired records; closed shards get no puts to trim them otherwise.
+            cell.log.write().trim(horizon);
+        }
         if enforce {
             cell.limits.lock().charge_read(bytes);
         }

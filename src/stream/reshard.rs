@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::config::{check_retention, MAX_OPEN_SHARDS};
-use super::shard::{expiry_horizon, ShardCell};
+use super::shard::ShardCell;
 use super::{hash, OpenShard, Stream, StreamError, StreamShared, StreamState};
 use crate::clock::Timestamp;
 use crate::stream::types::ShardId;
@@ -87,6 +87,7 @@ impl Stream {
         let now = self.shared.clock.now();
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
+        st.trim_all(now); // resharding is rare: a good time to free expired records
         let (start, end) = open_range(&self.shared, &st, shard, now, StreamError::ResourceInUse)?;
         if new_starting_hash_key <= start.saturating_add(1) || new_starting_hash_key > end {
             return Err(StreamError::invalid(format!(
@@ -111,6 +112,7 @@ impl Stream {
         let now = self.shared.clock.now();
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
+        st.trim_all(now);
         let a = open_range(&self.shared, &st, shard, now, StreamError::InvalidArgument)?;
         let b = open_range(&self.shared, &st, adjacent, now, StreamError::InvalidArgument)?;
         if shard == adjacent {
@@ -135,6 +137,7 @@ impl Stream {
         let now = self.shared.clock.now();
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
+        st.trim_all(now);
         let current = st.open.len();
         if target == 0 || target < current.div_ceil(2) || target > current * 2 {
             return Err(StreamError::invalid(format!(
@@ -188,10 +191,7 @@ impl Stream {
         st.check_live(&self.shared)?;
         // Drop what has expired under the old period first, so growing it cannot
         // bring those records back.
-        let horizon = expiry_horizon(now, st.retention);
-        for cell in &st.shards {
-            cell.log.write().trim(horizon);
-        }
+        st.trim_all(now);
         st.retention = retention;
         Ok(())
     }
