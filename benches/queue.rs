@@ -1,1 +1,2 @@
+//! Queue benchmarks (placeholder until the queue bench lands).
 fn main() {}

@@ -2,6 +2,7 @@
 //! its module and converts into [`Error`] for `?`.
 
 use crate::queue::QueueError;
+use crate::stream::StreamError;
 
 /// Any error from `localcloud`: one variant per service.
 ///
@@ -21,6 +22,9 @@ pub enum Error {
     /// A queue operation failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// A stream operation failed.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
 }
 
 impl Error {
@@ -28,6 +32,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Queue(e) => e.code(),
+            Error::Stream(e) => e.code(),
         }
     }
 }

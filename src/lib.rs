@@ -99,6 +99,7 @@ mod message;
 mod metrics;
 mod queue;
 mod scheduler;
+mod stream;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use cloud::{Cloud, CloudBuilder};
@@ -110,10 +111,24 @@ pub use queue::{
     OutgoingMessage, Queue, QueueConfig, QueueError, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage,
     RedriveAllowPolicy, RedrivePolicy, SendReceipt, SystemAttributes,
 };
+pub use stream::{
+    GetRecordsOutput, PutRecord, PutRecordOutput, PutRecordsOutput, PutRecordsResultEntry, Record, SequenceNumber,
+    SequenceNumberRange, Shard, ShardId, ShardIterator, StartingPosition, Stream, StreamConfig, StreamError,
+};
 
 /// Limits of the queue service, as constants.
 pub mod queue_limits {
     pub use crate::queue::{
         MAX_DELAY, MAX_MESSAGE_SIZE, MAX_RECEIVE_WAIT, MAX_RETENTION, MAX_VISIBILITY_TIMEOUT, MIN_RETENTION,
+    };
+}
+
+/// Limits of the stream service, as constants.
+pub mod stream_limits {
+    pub use crate::stream::{
+        DEFAULT_MAX_RECORD_SIZE, ITERATOR_LIFETIME, MAX_GET_RECORDS_BYTES, MAX_GET_RECORDS_LIMIT, MAX_OPEN_SHARDS,
+        MAX_PARTITION_KEY_CHARS, MAX_PUT_RECORDS_ENTRIES, MAX_PUT_RECORDS_SIZE, MAX_RECORD_SIZE_LIMIT, MAX_RETENTION,
+        MAX_SCALINGS_PER_DAY, MIN_RETENTION, READ_BYTES_PER_SEC, READ_CALLS_PER_SEC, WRITE_BYTES_PER_SEC,
+        WRITE_RECORDS_PER_SEC,
     };
 }

@@ -1,0 +1,88 @@
+//! Hash key space arithmetic: even splits of `[0, 2^128)` and partition key hashing.
+
+use md5::{Digest, Md5};
+
+/// The hash key of a partition key: the MD5 digest of its UTF-8 bytes read as a
+/// big-endian 128-bit number.
+pub(crate) fn partition_hash(key: &str) -> u128 {
+    u128::from_be_bytes(Md5::digest(key.as_bytes()).into())
+}
+
+/// `⌊2^128 / n⌋` for `n ≥ 2` (2^128 itself does not fit in a u128).
+fn width(n: u128) -> u128 {
+    let q = u128::MAX / n;
+    // 2^128 = MAX + 1: the quotient gains one exactly when MAX leaves remainder n - 1.
+    if u128::MAX % n == n - 1 {
+        q + 1
+    } else {
+        q
+    }
+}
+
+/// The inclusive ranges of `n` shards covering the key space: shard `i` starts at
+/// `i·⌊2^128/n⌋` and ends just before the next; the last ends at `2^128 − 1`.
+pub(crate) fn even_ranges(n: usize) -> Vec<(u128, u128)> {
+    if n <= 1 {
+        return vec![(0, u128::MAX)];
+    }
+    let w = width(n as u128);
+    let starts: Vec<u128> = (0..n as u128).map(|i| i * w).collect();
+    starts.iter().enumerate().map(|(i, &s)| (s, starts.get(i + 1).map_or(u128::MAX, |next| next - 1))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_tiles(ranges: &[(u128, u128)]) {
+        assert_eq!(ranges.first().map(|r| r.0), Some(0));
+        assert_eq!(ranges.last().map(|r| r.1), Some(u128::MAX));
+        for pair in ranges.windows(2) {
+            assert!(pair[0].0 <= pair[0].1);
+            assert_eq!(pair[0].1 + 1, pair[1].0);
+        }
+    }
+
+    #[test]
+    fn one_shard_covers_everything() {
+        assert_eq!(even_ranges(1), vec![(0, u128::MAX)]);
+    }
+
+    #[test]
+    fn two_shards_split_at_half() {
+        assert_eq!(even_ranges(2), vec![(0, (1 << 127) - 1), (1 << 127, u128::MAX)]);
+    }
+
+    #[test]
+    fn power_of_two_counts_have_equal_widths() {
+        let r = even_ranges(4);
+        assert_tiles(&r);
+        assert!(r.iter().all(|(s, e)| e - s == (1u128 << 126) - 1));
+    }
+
+    #[test]
+    fn odd_counts_tile_and_the_last_absorbs_the_remainder() {
+        for n in [3usize, 5, 7, 10, 63, 1000] {
+            let r = even_ranges(n);
+            assert_eq!(r.len(), n);
+            assert_tiles(&r);
+            let w = r[0].1 - r[0].0;
+            assert!(r[..n - 1].iter().all(|(s, e)| e - s == w));
+            let last = r[n - 1].1 - r[n - 1].0;
+            assert!(last >= w && last - w < n as u128);
+        }
+    }
+
+    #[test]
+    fn width_is_floor_of_two_to_the_128_over_n() {
+        assert_eq!(width(2), 1 << 127);
+        assert_eq!(width(4), 1 << 126);
+        assert_eq!(width(3), u128::MAX / 3); // 2^128 ≡ 1 (mod 3): no carry
+    }
+
+    #[test]
+    fn partition_hash_is_big_endian_md5() {
+        // MD5("") = d41d8cd98f00b204e9800998ecf8427e
+        assert_eq!(partition_hash(""), 0xd41d8cd98f00b204e9800998ecf8427e);
+    }
+}

@@ -1,0 +1,226 @@
+//! Resharding (split, merge, uniform scaling) and retention changes.
+//!
+//! Every change runs under the stream's write lock, so no put can route to a shard
+//! while it closes: once a parent is closed, new records go only to its children.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::config::{check_retention, MAX_OPEN_SHARDS};
+use super::shard::ShardCell;
+use super::{hash, OpenShard, Stream, StreamError, StreamShared, StreamState};
+use crate::clock::Timestamp;
+use crate::stream::types::ShardId;
+
+/// The most `update_shard_count` calls in a rolling 24 hours.
+pub const MAX_SCALINGS_PER_DAY: usize = 10;
+const DAY: Duration = Duration::from_secs(86_400);
+
+type ChildSpec = ((u128, u128), Option<ShardId>, Option<ShardId>);
+
+/// Makes new open shards with the given ranges and parents. Their starting sequence
+/// numbers are drawn now, after every parent's records, so children sort above parents.
+pub(super) fn spawn(shared: &StreamShared, st: &mut StreamState, children: &[ChildSpec], now: Timestamp) {
+    for &(range, parent, adjacent) in children {
+        let id = ShardId(st.shards.len() as u32);
+        let cell = ShardCell::new(id, range, (parent, adjacent), shared.draw_seq(id), now);
+        let at = st.open.partition_point(|o| o.start < range.0);
+        st.open.insert(at, OpenShard { start: range.0, end: range.1, index: st.shards.len() });
+        st.shards.push(Arc::new(cell));
+    }
+}
+
+/// Closes open parents and opens their children in one step.
+fn replace(shared: &StreamShared, st: &mut StreamState, parents: &[ShardId], children: &[ChildSpec], now: Timestamp) {
+    // Children take the next ids; parents close first, so their ending sequence
+    // numbers sort below the children's starting ones.
+    let first = st.shards.len() as u32;
+    let ids: Vec<ShardId> = (first..first + children.len() as u32).map(ShardId).collect();
+    for p in parents {
+        st.open.retain(|o| o.index != p.0 as usize);
+        if let Some(cell) = st.shards.get(p.0 as usize) {
+            let mut log = cell.log.write();
+            log.ending = Some(shared.draw_seq(*p));
+            log.closed_at = Some(now);
+            log.children = ids.clone();
+        }
+    }
+    spawn(shared, st, children, now);
+}
+
+/// The open shard `id`, or why it cannot be resharded.
+fn open_range(
+    shared: &StreamShared,
+    st: &StreamState,
+    id: &ShardId,
+    now: Timestamp,
+    closed: fn(String) -> StreamError,
+) -> Result<(u128, u128), StreamError> {
+    let cell = st.cell(shared, id, now)?;
+    if !st.open.iter().any(|o| o.index == id.0 as usize) {
+        return Err(closed(format!("shard {id} is closed")));
+    }
+    Ok((cell.start, cell.end))
+}
+
+fn split(
+    shared: &StreamShared,
+    st: &mut StreamState,
+    id: ShardId,
+    (start, end): (u128, u128),
+    key: u128,
+    now: Timestamp,
+) {
+    let children = [((start, key - 1), Some(id), None), ((key, end), Some(id), None)];
+    replace(shared, st, &[id], &children, now);
+}
+
+impl Stream {
+    /// Splits an open shard at `new_starting_hash_key`: the children take
+    /// `[start, key − 1]` and `[key, end]`; the parent closes and stays readable until
+    /// its records expire.
+    ///
+    /// Errors: `ResourceNotFoundException` for an unknown shard, `ResourceInUseException`
+    /// for a closed one, `InvalidArgumentException` unless `start + 1 < key ≤ end`,
+    /// `LimitExceededException` past the open-shard limit.
+    pub fn split_shard(&self, shard: &ShardId, new_starting_hash_key: u128) -> Result<(), StreamError> {
+        let now = self.shared.clock.now();
+        let mut st = self.shared.state.write();
+        st.check_live(&self.shared)?;
+        st.trim_all(now); // resharding is rare: a good time to free expired records
+        let (start, end) = open_range(&self.shared, &st, shard, now, StreamError::ResourceInUse)?;
+        if new_starting_hash_key <= start.saturating_add(1) || new_starting_hash_key > end {
+            return Err(StreamError::invalid(format!(
+                "new starting hash key {new_starting_hash_key} must be above {} and at most {end}",
+                start.saturating_add(1)
+            )));
+        }
+        if st.open.len() >= MAX_OPEN_SHARDS {
+            return Err(StreamError::LimitExceeded(format!("a stream may have at most {MAX_OPEN_SHARDS} open shards")));
+        }
+        split(&self.shared, &mut st, *shard, (start, end), new_starting_hash_key, now);
+        Ok(())
+    }
+
+    /// Merges two adjacent open shards, given in either order; the child covers both
+    /// ranges and records `shard` as parent and `adjacent` as adjacent parent.
+    ///
+    /// Errors: `ResourceNotFoundException` for an unknown shard,
+    /// `InvalidArgumentException` when either is closed, they are the same shard, or
+    /// their ranges do not touch.
+    pub fn merge_shards(&self, shard: &ShardId, adjacent: &ShardId) -> Result<(), StreamError> {
+        let now = self.shared.clock.now();
+        let mut st = self.shared.state.write();
+        st.check_live(&self.shared)?;
+        st.trim_all(now);
+        let a = open_range(&self.shared, &st, shard, now, StreamError::InvalidArgument)?;
+        let b = open_range(&self.shared, &st, adjacent, now, StreamError::InvalidArgument)?;
+        if shard == adjacent {
+            return Err(StreamError::invalid(format!("cannot merge shard {shard} with itself")));
+        }
+        let touching = a.1.checked_add(1) == Some(b.0) || b.1.checked_add(1) == Some(a.0);
+        if !touching {
+            return Err(StreamError::invalid(format!("shards {shard} and {adjacent} are not adjacent")));
+        }
+        let child = [((a.0.min(b.0), a.1.max(b.1)), Some(*shard), Some(*adjacent))];
+        replace(&self.shared, &mut st, &[*shard, *adjacent], &child, now);
+        Ok(())
+    }
+
+    /// Rescales to `target` open shards of equal width (the last absorbs the
+    /// remainder of `2^128 / target`), by splits and merges that record lineage.
+    ///
+    /// Errors: `InvalidArgumentException` unless `target` is within ½× to 2× of the
+    /// current open count; `LimitExceededException` past 10 calls in 24 hours or the
+    /// open-shard limit.
+    pub fn update_shard_count(&self, target: usize) -> Result<(), StreamError> {
+        let now = self.shared.clock.now();
+        let mut st = self.shared.state.write();
+        st.check_live(&self.shared)?;
+        st.trim_all(now);
+        let current = st.open.len();
+        if target == 0 || target < current.div_ceil(2) || target > current * 2 {
+            return Err(StreamError::invalid(format!(
+                "target shard count {target} must be between {} and {} (½× to 2× of {current} open shards)",
+                current.div_ceil(2).max(1),
+                current * 2
+            )));
+        }
+        if target > MAX_OPEN_SHARDS {
+            return Err(StreamError::LimitExceeded(format!("a stream may have at most {MAX_OPEN_SHARDS} open shards")));
+        }
+        while st.scalings.front().is_some_and(|&t| t + DAY <= now) {
+            st.scalings.pop_front();
+        }
+        if st.scalings.len() >= MAX_SCALINGS_PER_DAY {
+            return Err(StreamError::LimitExceeded(format!(
+                "at most {MAX_SCALINGS_PER_DAY} shard count updates are allowed in 24 hours"
+            )));
+        }
+        let goal = hash::even_ranges(target);
+        // First split wherever a goal range starts inside an open shard…
+        for &(goal_start, _) in goal.iter().skip(1) {
+            let i = st.open.partition_point(|o| o.start <= goal_start);
+            let Some(o) = i.checked_sub(1).and_then(|i| st.open.get(i)).copied() else { continue };
+            if o.start != goal_start {
+                split(&self.shared, &mut st, ShardId(o.index as u32), (o.start, o.end), goal_start, now);
+            }
+        }
+        // …then merge, left to right, the shards that lie inside each goal range.
+        for &(goal_start, goal_end) in &goal {
+            loop {
+                let i = st.open.partition_point(|o| o.start < goal_start);
+                let (Some(a), Some(b)) = (st.open.get(i).copied(), st.open.get(i + 1).copied()) else { break };
+                if a.end >= goal_end || b.end > goal_end {
+                    break;
+                }
+                let (pa, pb) = (ShardId(a.index as u32), ShardId(b.index as u32));
+                replace(&self.shared, &mut st, &[pa, pb], &[((a.start, b.end), Some(pa), Some(pb))], now);
+            }
+        }
+        st.scalings.push_back(now);
+        Ok(())
+    }
+
+    /// Sets the retention period (24–8,760 hours). Records already expired stay gone
+    /// when it grows; records past the new period expire when it shrinks.
+    pub fn set_retention(&self, retention: Duration) -> Result<(), StreamError> {
+        check_retention(retention)?;
+        let now = self.shared.clock.now();
+        let mut st = self.shared.state.write();
+        st.check_live(&self.shared)?;
+        // Drop what has expired under the old period first, so growing it cannot
+        // bring those records back.
+        st.trim_all(now);
+        st.retention = retention;
+        Ok(())
+    }
+
+    /// Grows the retention period; `InvalidArgumentException` if `retention` is
+    /// shorter than the current one.
+    pub fn increase_retention(&self, retention: Duration) -> Result<(), StreamError> {
+        let current = self.retention();
+        if retention < current {
+            return Err(StreamError::invalid(format!(
+                "increase requested to {} h, below the current {} h",
+                retention.as_secs() / 3600,
+                current.as_secs() / 3600
+            )));
+        }
+        self.set_retention(retention)
+    }
+
+    /// Shrinks the retention period; `InvalidArgumentException` if `retention` is
+    /// longer than the current one.
+    pub fn decrease_retention(&self, retention: Duration) -> Result<(), StreamError> {
+        let current = self.retention();
+        if retention > current {
+            return Err(StreamError::invalid(format!(
+                "decrease requested to {} h, above the current {} h",
+                retention.as_secs() / 3600,
+                current.as_secs() / 3600
+            )));
+        }
+        self.set_retention(retention)
+    }
+}

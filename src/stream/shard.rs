@@ -1,0 +1,134 @@
+//! One shard: its fixed description and its append-only log of records.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use parking_lot::{Mutex, RwLock};
+
+use super::limits::ShardLimits;
+use super::types::{Record, SequenceNumber, SequenceNumberRange, Shard, ShardId};
+use super::StreamError;
+use crate::clock::Timestamp;
+
+/// A shard: what never changes after creation, plus its log behind a lock.
+pub(crate) struct ShardCell {
+    pub(crate) id: ShardId,
+    pub(crate) start: u128,
+    pub(crate) end: u128,
+    pub(crate) parent: Option<ShardId>,
+    pub(crate) adjacent_parent: Option<ShardId>,
+    pub(crate) starting: SequenceNumber,
+    pub(crate) log: RwLock<ShardLog>,
+    /// Touched only when limits are enforced, so reads can share the log's read lock.
+    pub(crate) limits: Mutex<ShardLimits>,
+}
+
+/// The records of a shard, oldest first, in sequence-number and arrival order.
+pub(crate) struct ShardLog {
+    pub(crate) records: VecDeque<Record>,
+    /// The newest sequence number used in this shard (its start when empty), kept even
+    /// after the records expire, so LATEST and sequence-number checks still work.
+    pub(crate) last_seq: SequenceNumber,
+    pub(crate) last_arrival: Timestamp,
+    pub(crate) ending: Option<SequenceNumber>,
+    pub(crate) closed_at: Option<Timestamp>,
+    pub(crate) children: Vec<ShardId>,
+}
+
+/// Records that arrived at or before the returned time have expired.
+pub(crate) fn expiry_horizon(now: Timestamp, retention: Duration) -> Option<Timestamp> {
+    let keep = u64::try_from(retention.as_nanos()).ok()?;
+    now.as_nanos().checked_sub(keep).map(Timestamp::from_nanos)
+}
+
+impl ShardCell {
+    pub(crate) fn new(
+        id: ShardId,
+        (start, end): (u128, u128),
+        parents: (Option<ShardId>, Option<ShardId>),
+        starting: SequenceNumber,
+        now: Timestamp,
+    ) -> Self {
+        ShardCell {
+            id,
+            start,
+            end,
+            parent: parents.0,
+            adjacent_parent: parents.1,
+            starting,
+            log: RwLock::new(ShardLog {
+                records: VecDeque::new(),
+                last_seq: starting,
+                last_arrival: now,
+                ending: None,
+                closed_at: None,
+                children: Vec::new(),
+            }),
+            limits: Mutex::new(ShardLimits::default()),
+        }
+    }
+
+    pub(crate) fn describe(&self) -> Shard {
+        Shard {
+            id: self.id,
+            start: self.start,
+            end: self.end,
+            parent: self.parent,
+            adjacent_parent: self.adjacent_parent,
+            sequence_range: SequenceNumberRange { starting: self.starting, ending: self.log.read().ending },
+        }
+    }
+
+    /// Whether the shard is closed and every record it could hold has expired.
+    pub(crate) fn is_gone(&self, now: Timestamp, retention: Duration) -> bool {
+        let log = self.log.read();
+        match (log.closed_at, expiry_horizon(now, retention)) {
+            (Some(closed), Some(horizon)) => closed <= horizon,
+            _ => false,
+        }
+    }
+}
+
+impl ShardLog {
+    /// Index of the first record that has not expired.
+    pub(crate) fn live_start(&self, horizon: Option<Timestamp>) -> usize {
+        match horizon {
+            Some(h) => self.records.partition_point(|r| r.arrival <= h),
+            None => 0,
+        }
+    }
+
+    /// Index of the first record at or above `seq` that has not expired.
+    pub(crate) fn index_of(&self, seq: u128, horizon: Option<Timestamp>) -> usize {
+        self.records.partition_point(|r| r.sequence_number.0 < seq).max(self.live_start(horizon))
+    }
+
+    /// Drops expired records from the front (cheap: usually one comparison).
+    pub(crate) fn trim(&mut self, horizon: Option<Timestamp>) {
+        if let Some(h) = horizon {
+            while self.records.front().is_some_and(|r| r.arrival <= h) {
+                self.records.pop_front();
+            }
+        }
+    }
+
+    /// Rejects a sequence number that was never a record of this shard. One below
+    /// the oldest kept record may have expired; it is accepted and reads from the
+    /// trim horizon.
+    pub(crate) fn check_known(&self, cell: &ShardCell, seq: SequenceNumber) -> Result<(), StreamError> {
+        let unknown = || {
+            StreamError::invalid(format!("sequence number {seq} is not a record of shard {} in this stream", cell.id))
+        };
+        if seq.shard_index() != cell.id.0 || seq <= cell.starting || seq > self.last_seq {
+            return Err(unknown());
+        }
+        let first_kept = self.records.front().map_or(self.last_seq.0 + 1, |r| r.sequence_number.0);
+        if seq.0 < first_kept {
+            return Ok(());
+        }
+        match self.records.binary_search_by(|r| r.sequence_number.cmp(&seq)) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(unknown()),
+        }
+    }
+}
