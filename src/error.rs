@@ -2,6 +2,7 @@
 //! its module and converts into [`Error`] for `?`.
 
 use crate::queue::QueueError;
+use crate::topic::TopicError;
 
 /// Any error from `localcloud`: one variant per service.
 ///
@@ -21,6 +22,9 @@ pub enum Error {
     /// A queue operation failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// A topic operation failed.
+    #[error(transparent)]
+    Topic(#[from] TopicError),
 }
 
 impl Error {
@@ -28,6 +32,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Queue(e) => e.code(),
+            Error::Topic(e) => e.code(),
         }
     }
 }

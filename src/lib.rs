@@ -99,6 +99,7 @@ mod message;
 mod metrics;
 mod queue;
 mod scheduler;
+mod topic;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use cloud::{Cloud, CloudBuilder};
@@ -111,9 +112,23 @@ pub use queue::{
     RedriveAllowPolicy, RedrivePolicy, SendReceipt, SystemAttributes,
 };
 
+pub use topic::{
+    BackoffFunction, DeliveryError, DeliveryPolicy, FilterPolicy, FilterScope, Notification, Protocol, Publish,
+    PublishBatchResult, PublishReceipt, Subscription, SubscriptionArn, SubscriptionInfo, Topic, TopicConfig,
+    TopicError,
+};
+
 /// Limits of the queue service, as constants.
 pub mod queue_limits {
     pub use crate::queue::{
         MAX_DELAY, MAX_MESSAGE_SIZE, MAX_RECEIVE_WAIT, MAX_RETENTION, MAX_VISIBILITY_TIMEOUT, MIN_RETENTION,
+    };
+}
+
+/// Limits of the topic service, as constants.
+pub mod topic_limits {
+    pub use crate::topic::{
+        MAX_DELIVERY_POLICY_TIME, MAX_DELIVERY_RETRIES, MAX_FILTER_COMBINATIONS, MAX_FILTER_KEYS, MAX_PUBLISH_SIZE,
+        MAX_SUBJECT_CHARS,
     };
 }

@@ -1,0 +1,130 @@
+//! The JSON envelope SNS wraps a message in for non-raw deliveries, built in two
+//! halves per message so each subscription only adds its unsubscribe URL.
+
+use sha2::{Digest, Sha256};
+
+use super::publish::Published;
+use crate::message::{AttributeType, MessageAttributes};
+
+/// The envelope of one message for one protocol, minus the per-subscription part.
+pub(crate) struct EnvelopeParts {
+    /// `{"Type":…` up to and including `"UnsubscribeURL":`.
+    head: Vec<u8>,
+    /// `,"MessageAttributes":{…}}` or just `}`.
+    tail: Vec<u8>,
+}
+
+impl EnvelopeParts {
+    pub(crate) fn new(msg: &Published, text: &str, signing_cert_url: &str) -> Self {
+        let mut head = Vec::with_capacity(text.len() + 512);
+        head.extend_from_slice(b"{\"Type\":\"Notification\",\"MessageId\":\"");
+        head.extend_from_slice(msg.id.to_string().as_bytes());
+        head.push(b'"');
+        if let Some(seq) = msg.sequence_number {
+            head.extend_from_slice(format!(",\"SequenceNumber\":\"{seq}\"").as_bytes());
+        }
+        field(&mut head, "TopicArn", &msg.topic_arn);
+        if let Some(subject) = &msg.subject {
+            field(&mut head, "Subject", subject);
+        }
+        field(&mut head, "Message", text);
+        field(&mut head, "Timestamp", &msg.timestamp.to_string());
+        field(&mut head, "SignatureVersion", "1");
+        field(&mut head, "Signature", &signature(msg, text));
+        field(&mut head, "SigningCertURL", signing_cert_url);
+        head.extend_from_slice(b",\"UnsubscribeURL\":");
+        let mut tail = Vec::new();
+        if msg.structure.is_none() && !msg.attributes.is_empty() {
+            tail.extend_from_slice(b",\"MessageAttributes\":");
+            attributes_json(&mut tail, &msg.attributes);
+        }
+        tail.push(b'}');
+        EnvelopeParts { head, tail }
+    }
+
+    /// The whole envelope for a subscription whose unsubscribe URL is already a JSON
+    /// string literal.
+    pub(crate) fn render(&self, unsubscribe_url_json: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.head.len() + unsubscribe_url_json.len() + self.tail.len());
+        out.extend_from_slice(&self.head);
+        out.extend_from_slice(unsubscribe_url_json.as_bytes());
+        out.extend_from_slice(&self.tail);
+        out
+    }
+}
+
+fn field(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+    json_string(out, value);
+}
+
+pub(crate) fn json_string(out: &mut Vec<u8>, s: &str) {
+    // Writing a &str to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// `{name: {"Type": …, "Value": …}}`; Binary values in base64.
+fn attributes_json(out: &mut Vec<u8>, attrs: &MessageAttributes) {
+    out.push(b'{');
+    for (i, (name, v)) in attrs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_string(out, name);
+        out.extend_from_slice(b":{\"Type\":");
+        json_string(out, v.data_type());
+        out.extend_from_slice(b",\"Value\":");
+        match (v.base_type(), v.as_binary()) {
+            (Some(AttributeType::Binary), Some(b)) => json_string(out, &base64(b)),
+            _ => json_string(out, v.as_str().unwrap_or_default()),
+        }
+        out.push(b'}');
+    }
+    out.push(b'}');
+}
+
+/// Not a verifiable signature (there is no key): a digest of the signed fields, in
+/// the base64 shape subscribers expect.
+fn signature(msg: &Published, text: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(msg.id.as_u128().to_be_bytes());
+    h.update(msg.topic_arn.as_bytes());
+    h.update(msg.timestamp.as_nanos().to_be_bytes());
+    h.update(text.len().to_be_bytes());
+    base64(&h.finalize())
+}
+
+/// Standard base64 with padding.
+pub(crate) fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_known_values() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
+}
