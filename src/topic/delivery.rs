@@ -16,6 +16,8 @@ use super::filter::{FilterScope, Input};
 use super::publish::Published;
 use super::subscription::{Endpoint, Notification, Protocol, SubShared};
 use super::{Counters, Topic, TopicShared};
+use crate::clock::Timestamp;
+use crate::message::first_invalid_body_char;
 use crate::queue::{OutgoingMessage, Queue, QueueError};
 
 /// What one publish computes at most once, whatever the number of subscriptions.
@@ -24,6 +26,8 @@ struct FanOut<'a> {
     arrays: Option<Vec<(&'a str, Vec<Value>)>>,
     body: Option<Option<Value>>,
     envelopes: [Option<EnvelopeParts>; 2],
+    /// Whether the raw text per protocol holds only characters a queue accepts.
+    raw_safe: [Option<bool>; 2],
 }
 
 impl<'a> FanOut<'a> {
@@ -46,6 +50,40 @@ impl<'a> FanOut<'a> {
         let msg = self.msg;
         let slot = &mut self.envelopes[protocol as usize];
         slot.get_or_insert_with(|| EnvelopeParts::new(msg, text(msg, protocol), cert))
+    }
+
+    /// The queue body of one subscription; character checks are made once per publish.
+    fn queue_payload(&mut self, topic: &TopicShared, sub: &SubShared) -> Payload {
+        let msg = self.msg;
+        if sub.raw {
+            let safe = *self.raw_safe[Protocol::Sqs as usize]
+                .get_or_insert_with(|| first_invalid_body_char(text(msg, Protocol::Sqs)).is_none());
+            Payload { body: msg.text(Protocol::Sqs).clone(), sqs_safe: safe }
+        } else {
+            let parts = self.envelope(Protocol::Sqs, &topic.signing_cert_url);
+            Payload { body: Bytes::from(parts.render(&sub.unsubscribe_url_json)), sqs_safe: parts.sqs_safe() }
+        }
+    }
+}
+
+/// A delivery's body and whether a queue would accept its characters.
+struct Payload {
+    body: Bytes,
+    sqs_safe: bool,
+}
+
+impl Payload {
+    /// Computed from scratch, for retries and dead-letter queues.
+    fn fresh(topic: &TopicShared, sub: &SubShared, msg: &Published) -> Self {
+        let body = if sub.raw {
+            msg.text(sub.protocol).clone()
+        } else {
+            EnvelopeParts::new(msg, text(msg, sub.protocol), &topic.signing_cert_url)
+                .render(&sub.unsubscribe_url_json)
+                .into()
+        };
+        let sqs_safe = std::str::from_utf8(&body).is_ok_and(|t| first_invalid_body_char(t).is_none());
+        Payload { body, sqs_safe }
     }
 }
 
@@ -76,7 +114,8 @@ impl Topic {
     pub(crate) fn fan_out(&self, msg: &Arc<Published>) {
         let topic = &self.shared;
         let subs = Arc::clone(&*topic.subs.lock());
-        let mut ctx = FanOut { msg, arrays: None, body: None, envelopes: [None, None] };
+        let mut ctx = FanOut { msg, arrays: None, body: None, envelopes: [None, None], raw_safe: [None, None] };
+        let mut delivered = 0;
         for sub in subs.iter() {
             if !ctx.matches(sub) {
                 Counters::bump(&topic.counters.filtered_out);
@@ -84,8 +123,8 @@ impl Topic {
             }
             match &sub.endpoint {
                 Endpoint::Queue(_) => {
-                    let parts = if sub.raw { None } else { Some(ctx.envelope(Protocol::Sqs, &topic.signing_cert_url)) };
-                    first_queue_delivery(topic, sub, msg, parts);
+                    let payload = ctx.queue_payload(topic, sub);
+                    delivered += u64::from(first_queue_delivery(topic, sub, msg, payload));
                 }
                 Endpoint::Callback(_) => {
                     let payload = if sub.raw {
@@ -99,25 +138,28 @@ impl Topic {
                 }
             }
         }
+        // One update per publish rather than per subscriber.
+        topic.counters.delivered.fetch_add(delivered, Ordering::Relaxed);
     }
 }
 
+/// The first try to a queue, on the publisher's thread. Returns whether it was delivered.
 fn first_queue_delivery(
     topic: &Arc<TopicShared>,
     sub: &Arc<SubShared>,
     msg: &Arc<Published>,
-    parts: Option<&EnvelopeParts>,
-) {
+    payload: Payload,
+) -> bool {
     let group = msg.group_id.as_ref().filter(|_| topic.config.fifo);
     if let Some(g) = group {
         // A group whose earlier message is being retried keeps this one behind it.
         if let Some(backlog) = sub.blocked.lock().get_mut(g) {
             backlog.push_back(Arc::clone(msg));
-            return;
+            return false;
         }
     }
-    match try_queue(topic, sub, msg, parts) {
-        Outcome::Delivered => Counters::bump(&topic.counters.delivered),
+    match try_queue(topic, sub, msg, payload) {
+        Outcome::Delivered => return true,
         Outcome::Failed => fail(topic, sub, msg),
         Outcome::Retry => match group {
             Some(g) => {
@@ -127,26 +169,40 @@ fn first_queue_delivery(
             None => retry_or_give_up(topic, sub, Job::One(Arc::clone(msg)), 1),
         },
     }
+    false
 }
 
 /// One try to a queue subscription.
-fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, parts: Option<&EnvelopeParts>) -> Outcome {
+fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, payload: Payload) -> Outcome {
     let Endpoint::Queue(slot) = &sub.endpoint else { return Outcome::Failed };
-    let q = slot.lock().clone();
-    match q.send_message(outgoing(topic, sub, msg, parts, &q)) {
-        Ok(_) => Outcome::Delivered,
+    let attrs = if sub.raw { msg.delivered_attributes() } else { None };
+    // What the queue would refuse, it refuses every time: a client error, no retry.
+    if !payload.sqs_safe || attrs.is_some_and(|a| a.len() > MAX_QUEUE_ATTRIBUTES) {
+        return Outcome::Failed;
+    }
+    let build = |q: &Queue| {
+        let mut out = OutgoingMessage::new(payload.body.clone());
+        if let Some(a) = attrs {
+            out = out.attributes(a.clone());
+        }
+        with_fifo_ids(out, msg, q)
+    };
+    let now = topic.clock.now();
+    match slot.with(|q| send_checked(q, build(q), now)) {
+        Ok(()) => Outcome::Delivered,
         Err(QueueError::QueueDoesNotExist { .. }) => {
             // Subscriptions name their queue by ARN: a queue recreated under the same
             // name picks up the deliveries.
-            let Some(again) = topic.cloud.upgrade().and_then(|c| c.queue(q.name()).ok()) else {
+            let name = slot.with(|q| q.name().to_owned());
+            let Some(again) = topic.cloud.upgrade().and_then(|c| c.queue(&name).ok()) else {
                 return Outcome::Retry;
             };
-            if again.same_queue(&q) || again.is_fifo() != q.is_fifo() {
+            if slot.with(|q| again.same_queue(q) || again.is_fifo() != q.is_fifo()) {
                 return Outcome::Retry;
             }
-            *slot.lock() = again.clone();
-            match again.send_message(outgoing(topic, sub, msg, parts, &again)) {
-                Ok(_) => Outcome::Delivered,
+            slot.replace(again.clone());
+            match send_checked(&again, build(&again), now) {
+                Ok(()) => Outcome::Delivered,
                 Err(QueueError::QueueDoesNotExist { .. }) => Outcome::Retry,
                 Err(_) => Outcome::Failed,
             }
@@ -155,22 +211,19 @@ fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, parts: Optio
     }
 }
 
-/// The queue message for one delivery: the shared body (raw) or the envelope, plus
-/// attributes (raw) and the FIFO ids (FIFO queues).
-fn outgoing(
-    topic: &TopicShared,
-    sub: &SubShared,
-    msg: &Published,
-    parts: Option<&EnvelopeParts>,
-    q: &Queue,
-) -> OutgoingMessage {
-    let mut out = OutgoingMessage::new(payload(topic, sub, msg, parts));
-    if sub.raw {
-        if let Some(attrs) = msg.delivered_attributes() {
-            out = out.attributes(attrs.clone());
-        }
-    }
-    with_fifo_ids(out, msg, q)
+/// A queue takes at most this many attributes per message.
+const MAX_QUEUE_ATTRIBUTES: usize = 10;
+
+/// Sends a message whose body characters, attributes and FIFO ids the topic has
+/// already checked once for all subscribers; the queue still checks what depends on
+/// it (existence, size, deduplication).
+fn send_checked(q: &Queue, msg: OutgoingMessage, now: Timestamp) -> Result<(), QueueError> {
+    let mut st = q.state();
+    let prepared = q.prepare(&mut st, now, msg)?;
+    q.enqueue(&mut st, now, prepared);
+    drop(st);
+    q.wake();
+    Ok(())
 }
 
 fn with_fifo_ids(mut out: OutgoingMessage, msg: &Published, q: &Queue) -> OutgoingMessage {
@@ -183,20 +236,6 @@ fn with_fifo_ids(mut out: OutgoingMessage, msg: &Published, q: &Queue) -> Outgoi
         }
     }
     out
-}
-
-/// What the endpoint receives: the message text (raw) or the envelope.
-fn payload(topic: &TopicShared, sub: &SubShared, msg: &Published, parts: Option<&EnvelopeParts>) -> Bytes {
-    if sub.raw {
-        return msg.text(sub.protocol).clone();
-    }
-    let rendered = match parts {
-        Some(p) => p.render(&sub.unsubscribe_url_json),
-        None => {
-            EnvelopeParts::new(msg, text(msg, sub.protocol), &topic.signing_cert_url).render(&sub.unsubscribe_url_json)
-        }
-    };
-    Bytes::from(rendered)
 }
 
 /// After `tries` tries of `job` failed: schedules the next one, or gives up.
@@ -228,7 +267,7 @@ fn run(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, job: Job, tries: u32) {
         return;
     }
     match job {
-        Job::One(msg) => match try_queue(topic, sub, &msg, None) {
+        Job::One(msg) => match try_queue(topic, sub, &msg, Payload::fresh(topic, sub, &msg)) {
             Outcome::Delivered => Counters::bump(&topic.counters.delivered),
             Outcome::Failed => fail(topic, sub, &msg),
             Outcome::Retry => retry_or_give_up(topic, sub, Job::One(msg), tries + 1),
@@ -250,7 +289,7 @@ fn drain_group(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, g: &Arc<str>, mut
             sub.blocked.lock().remove(g);
             return;
         };
-        match try_queue(topic, sub, &msg, None) {
+        match try_queue(topic, sub, &msg, Payload::fresh(topic, sub, &msg)) {
             Outcome::Delivered => Counters::bump(&topic.counters.delivered),
             Outcome::Failed => fail(topic, sub, &msg),
             Outcome::Retry => {
@@ -295,7 +334,7 @@ fn run_callback(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, msg: Arc<Publish
 fn fail(topic: &TopicShared, sub: &SubShared, msg: &Published) {
     Counters::bump(&topic.counters.failed);
     let Some(dlq) = &sub.dlq else { return };
-    let mut out = OutgoingMessage::new(payload(topic, sub, msg, None));
+    let mut out = OutgoingMessage::new(Payload::fresh(topic, sub, msg).body);
     if sub.raw {
         // A queue takes at most ten attributes; the body still tells what was lost.
         if let Some(attrs) = msg.delivered_attributes().filter(|a| a.len() <= 10) {

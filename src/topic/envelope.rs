@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use super::publish::Published;
-use crate::message::{AttributeType, MessageAttributes};
+use crate::message::{first_invalid_body_char, AttributeType, MessageAttributes};
 
 /// The envelope of one message for one protocol, minus the per-subscription part.
 pub(crate) struct EnvelopeParts {
@@ -12,6 +12,8 @@ pub(crate) struct EnvelopeParts {
     head: Vec<u8>,
     /// `,"MessageAttributes":{…}}` or just `}`.
     tail: Vec<u8>,
+    /// Whether a queue accepts every character (the unsubscribe URL is plain ASCII).
+    sqs_safe: bool,
 }
 
 impl EnvelopeParts {
@@ -39,7 +41,13 @@ impl EnvelopeParts {
             attributes_json(&mut tail, &msg.attributes);
         }
         tail.push(b'}');
-        EnvelopeParts { head, tail }
+        let safe = |b: &[u8]| std::str::from_utf8(b).is_ok_and(|t| first_invalid_body_char(t).is_none());
+        let sqs_safe = safe(&head) && safe(&tail);
+        EnvelopeParts { head, tail, sqs_safe }
+    }
+
+    pub(crate) fn sqs_safe(&self) -> bool {
+        self.sqs_safe
     }
 
     /// The whole envelope for a subscription whose unsubscribe URL is already a JSON

@@ -180,9 +180,35 @@ impl Subscription {
 }
 
 pub(crate) enum Endpoint {
-    /// The queue; replaced when a deleted queue is recreated under the same name.
-    Queue(Mutex<Queue>),
+    Queue(QueueSlot),
     Callback(Arc<CallbackFn>),
+}
+
+/// A subscription's queue. Replaced when a deleted queue is recreated under the same
+/// name; until then reading it takes no lock.
+pub(crate) struct QueueSlot {
+    original: Queue,
+    replaced: AtomicBool,
+    replacement: Mutex<Option<Queue>>,
+}
+
+impl QueueSlot {
+    fn new(q: Queue) -> Self {
+        QueueSlot { original: q, replaced: AtomicBool::new(false), replacement: Mutex::new(None) }
+    }
+
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&Queue) -> R) -> R {
+        if !self.replaced.load(Ordering::Acquire) {
+            return f(&self.original);
+        }
+        let current = self.replacement.lock().clone();
+        f(current.as_ref().unwrap_or(&self.original))
+    }
+
+    pub(crate) fn replace(&self, q: Queue) {
+        *self.replacement.lock() = Some(q);
+        self.replaced.store(true, Ordering::Release);
+    }
 }
 
 /// A subscription as its topic keeps it.
@@ -420,7 +446,7 @@ impl Topic {
             &format!("https://sns.{}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={arn}", shared.region),
         );
         let endpoint = match sub.endpoint {
-            EndpointSpec::Queue(q) => Endpoint::Queue(Mutex::new(q)),
+            EndpointSpec::Queue(q) => Endpoint::Queue(QueueSlot::new(q)),
             EndpointSpec::Callback(f) => Endpoint::Callback(f),
         };
         let new = Arc::new(SubShared {
