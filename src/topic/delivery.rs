@@ -222,7 +222,7 @@ fn send_checked(q: &Queue, msg: OutgoingMessage, now: Timestamp) -> Result<(), Q
     let prepared = q.prepare(&mut st, now, msg)?;
     q.enqueue(&mut st, now, prepared);
     drop(st);
-    q.wake();
+    q.notify_sent();
     Ok(())
 }
 
