@@ -224,10 +224,13 @@ fn message_structure_json_sends_per_protocol_text_and_no_attributes() {
     assert_eq!(*seen.lock().unwrap(), [("hello".to_owned(), 0)]);
 }
 
+/// (attempt number, clock time) of each try.
+type AttemptLog = Arc<Mutex<Vec<(u32, Timestamp)>>>;
+
 fn recording_callback(
     cloud: &Cloud,
     fail_first: u32,
-) -> (Arc<Mutex<Vec<(u32, Timestamp)>>>, impl Fn(&localcloud::Notification) -> Result<(), DeliveryError>) {
+) -> (AttemptLog, impl Fn(&localcloud::Notification) -> Result<(), DeliveryError>) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let (l, clock) = (log.clone(), cloud.clock());
     let f = move |n: &localcloud::Notification| {
