@@ -469,3 +469,63 @@ fn background_workers_run_callbacks_on_the_system_clock() {
     assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "ping");
     cloud.shutdown();
 }
+
+#[test]
+fn body_with_characters_a_queue_refuses_is_a_client_error_sent_to_the_dlq() {
+    // given raw and enveloped subscriptions with a DLQ
+    let (cloud, t) = setup();
+    let raw = queue(&cloud, "raw");
+    let env = queue(&cloud, "env");
+    let dlq = queue(&cloud, "dlq");
+    t.subscribe(Subscription::queue(&raw).raw_delivery(true).dead_letter_queue(&dlq)).unwrap();
+    t.subscribe(Subscription::queue(&env)).unwrap();
+    // when the message holds U+FFFE, which topics take and queues refuse
+    t.publish(Publish::new("bad \u{FFFE} char")).unwrap();
+    // then no queue gets it, nothing is retried, and the DLQ cannot take it either
+    assert!(raw.try_receive().unwrap().is_none());
+    assert!(env.try_receive().unwrap().is_none());
+    assert!(dlq.try_receive().unwrap().is_none());
+    assert_eq!(metric(&cloud, "NumberOfNotificationsFailed"), 2.0);
+    assert_eq!(metric(&cloud, "NumberOfNotificationsFailedToRedriveToDlq"), 1.0);
+    assert_eq!(cloud.next_task_due(), None);
+    // while control characters in an envelope are escaped and arrive intact
+    t.publish(Publish::new("tab\tand\u{1}")).unwrap();
+    let e: Value = serde_json::from_str(env.try_receive().unwrap().unwrap().body_str()).unwrap();
+    assert_eq!(e["Message"], "tab\tand\u{1}");
+}
+
+#[test]
+fn a_delivery_wakes_a_long_polling_receiver() {
+    let (cloud, t) = setup();
+    let q = queue(&cloud, "orders");
+    t.subscribe(Subscription::queue(&q).raw_delivery(true)).unwrap();
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let receiver = q.clone();
+    let worker = std::thread::spawn(move || {
+        let got = receiver.receive(localcloud::ReceiveOptions::new().wait(Duration::from_secs(20))).unwrap();
+        let _ = tx.send(got.len());
+    });
+    t.publish(Publish::new("wake up")).unwrap();
+    // The manual clock never reaches the 20 s deadline: only the delivery can wake it.
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), 1);
+    worker.join().unwrap();
+}
+
+#[test]
+fn a_callback_may_publish_to_another_topic() {
+    // given a callback that forwards to a second topic with a queue
+    let (cloud, t) = setup();
+    let audit = cloud.create_topic("audit", TopicConfig::default()).unwrap();
+    let log = queue(&cloud, "log");
+    audit.subscribe(Subscription::queue(&log).raw_delivery(true)).unwrap();
+    let fwd = audit.clone();
+    t.subscribe(Subscription::callback(move |n| {
+        fwd.publish(Publish::new(format!("seen {}", n.message()))).map(|_| ()).map_err(|e| e.to_string().into())
+    }))
+    .unwrap();
+    // when a message is published and the cloud runs
+    t.publish(Publish::new("x")).unwrap();
+    cloud.run_until_idle();
+    // then the forwarded copy arrived (no lock was held across the callback)
+    assert_eq!(drain(&log), ["seen x"]);
+}
