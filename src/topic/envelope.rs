@@ -18,21 +18,21 @@ pub(crate) struct EnvelopeParts {
 
 impl EnvelopeParts {
     pub(crate) fn new(msg: &Published, text: &str, signing_cert_url: &str) -> Self {
+        use std::io::Write;
+        // Writing to a Vec cannot fail: the results of `write!` are ignored.
         let mut head = Vec::with_capacity(text.len() + 512);
-        head.extend_from_slice(b"{\"Type\":\"Notification\",\"MessageId\":\"");
-        head.extend_from_slice(msg.id.to_string().as_bytes());
-        head.push(b'"');
+        let _ = write!(head, "{{\"Type\":\"Notification\",\"MessageId\":\"{}\"", msg.id);
         if let Some(seq) = msg.sequence_number {
-            head.extend_from_slice(format!(",\"SequenceNumber\":\"{seq}\"").as_bytes());
+            let _ = write!(head, ",\"SequenceNumber\":\"{seq}\"");
         }
         field(&mut head, "TopicArn", &msg.topic_arn);
         if let Some(subject) = &msg.subject {
             field(&mut head, "Subject", subject);
         }
         field(&mut head, "Message", text);
-        field(&mut head, "Timestamp", &msg.timestamp.to_string());
-        field(&mut head, "SignatureVersion", "1");
-        field(&mut head, "Signature", &signature(msg, text));
+        let _ = write!(head, ",\"Timestamp\":\"{}\",\"SignatureVersion\":\"1\",\"Signature\":\"", msg.timestamp);
+        base64_into(&mut head, &signature(msg, text));
+        head.push(b'"');
         field(&mut head, "SigningCertURL", signing_cert_url);
         head.extend_from_slice(b",\"UnsubscribeURL\":");
         let mut tail = Vec::new();
@@ -93,33 +93,33 @@ fn attributes_json(out: &mut Vec<u8>, attrs: &MessageAttributes) {
     out.push(b'}');
 }
 
-/// Not a verifiable signature (there is no key): a digest of the signed fields, in
-/// the base64 shape subscribers expect.
-fn signature(msg: &Published, text: &str) -> String {
+/// Not a verifiable signature (there is no key): a digest of the signed fields, to be
+/// shown in the base64 shape subscribers expect.
+fn signature(msg: &Published, text: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(msg.id.as_u128().to_be_bytes());
     h.update(msg.topic_arn.as_bytes());
     h.update(msg.timestamp.as_nanos().to_be_bytes());
     h.update(text.len().to_be_bytes());
-    base64(&h.finalize())
+    h.finalize().into()
 }
 
 /// Standard base64 with padding.
 pub(crate) fn base64(data: &[u8]) -> String {
+    let mut out = Vec::with_capacity(data.len().div_ceil(3) * 4);
+    base64_into(&mut out, data);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn base64_into(out: &mut Vec<u8>, data: &[u8]) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
+            out.push(if i <= chunk.len() { ALPHABET[(n >> (18 - 6 * i)) as usize & 63] } else { b'=' });
         }
     }
-    out
 }
 
 #[cfg(test)]
