@@ -13,7 +13,7 @@ use localcloud::{
 };
 
 /// Queues are purged after this many timed operations so memory stays flat.
-const CHUNK: u64 = 5_000;
+const CHUNK: u64 = 1_000;
 
 struct Fixture {
     cloud: Cloud,
@@ -114,23 +114,32 @@ fn bench_filter(c: &mut Criterion) {
 
 /// ns per operation, measured directly so the ratio is printed in every run.
 fn ns_per_op(f: &Fixture, op: impl FnMut()) -> f64 {
-    let iters = 50_000;
+    let iters = 20_000;
     f.time(iters, op).as_nanos() as f64 / iters as f64
 }
 
+/// Interleaved rounds, keeping each configuration's fastest: robust to other work on
+/// the machine.
 fn print_ratios() {
+    const ROUNDS: usize = 7;
     let floor = fixture(0, true);
-    let send = ns_per_op(&floor, || drop(black_box(floor.queues[0].send(body()).unwrap())));
-    println!("\ntopic publish / queue send ratios (queue send = {send:.0} ns):");
-    for raw in [true, false] {
-        for n in [1, 10, 100] {
-            let f = fixture(n, raw);
-            let publish = ns_per_op(&f, || {
+    let configs: Vec<(usize, bool, Fixture)> =
+        [true, false].into_iter().flat_map(|raw| [1, 10, 100].map(|n| (n, raw, fixture(n, raw)))).collect();
+    let mut send = f64::MAX;
+    let mut best = vec![f64::MAX; configs.len()];
+    for _ in 0..ROUNDS {
+        send = send.min(ns_per_op(&floor, || drop(black_box(floor.queues[0].send(body()).unwrap()))));
+        for (i, (_, _, f)) in configs.iter().enumerate() {
+            let ns = ns_per_op(f, || {
                 black_box(f.topic.publish(Publish::new(body())).unwrap());
             });
-            let kind = if raw { "raw" } else { "envelope" };
-            println!("  {n:>3} subscribers, {kind:<8}: {publish:>8.0} ns = {:>6.1}x", publish / send);
+            best[i] = best[i].min(ns);
         }
+    }
+    println!("\ntopic publish / queue send ratios, best of {ROUNDS} rounds (queue send = {send:.0} ns):");
+    for ((n, raw, _), publish) in configs.iter().zip(best) {
+        let kind = if *raw { "raw" } else { "envelope" };
+        println!("  {n:>3} subscribers, {kind:<8}: {publish:>8.0} ns = {:>6.1}x", publish / send);
     }
 }
 

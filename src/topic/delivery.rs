@@ -158,7 +158,8 @@ fn first_queue_delivery(
             return false;
         }
     }
-    match try_queue(topic, sub, msg, payload) {
+    // The publish time: one clock read per publish, not per subscriber.
+    match try_queue(topic, sub, msg, payload, msg.timestamp) {
         Outcome::Delivered => return true,
         Outcome::Failed => fail(topic, sub, msg),
         Outcome::Retry => match group {
@@ -173,7 +174,7 @@ fn first_queue_delivery(
 }
 
 /// One try to a queue subscription.
-fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, payload: Payload) -> Outcome {
+fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, payload: Payload, now: Timestamp) -> Outcome {
     let Endpoint::Queue(slot) = &sub.endpoint else { return Outcome::Failed };
     let attrs = if sub.raw { msg.delivered_attributes() } else { None };
     // What the queue would refuse, it refuses every time: a client error, no retry.
@@ -187,7 +188,6 @@ fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, payload: Pay
         }
         with_fifo_ids(out, msg, q)
     };
-    let now = topic.clock.now();
     match slot.with(|q| send_checked(q, build(q), now)) {
         Ok(()) => Outcome::Delivered,
         Err(QueueError::QueueDoesNotExist { .. }) => {
@@ -267,7 +267,7 @@ fn run(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, job: Job, tries: u32) {
         return;
     }
     match job {
-        Job::One(msg) => match try_queue(topic, sub, &msg, Payload::fresh(topic, sub, &msg)) {
+        Job::One(msg) => match try_queue(topic, sub, &msg, Payload::fresh(topic, sub, &msg), topic.clock.now()) {
             Outcome::Delivered => Counters::bump(&topic.counters.delivered),
             Outcome::Failed => fail(topic, sub, &msg),
             Outcome::Retry => retry_or_give_up(topic, sub, Job::One(msg), tries + 1),
@@ -289,7 +289,7 @@ fn drain_group(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, g: &Arc<str>, mut
             sub.blocked.lock().remove(g);
             return;
         };
-        match try_queue(topic, sub, &msg, Payload::fresh(topic, sub, &msg)) {
+        match try_queue(topic, sub, &msg, Payload::fresh(topic, sub, &msg), topic.clock.now()) {
             Outcome::Delivered => Counters::bump(&topic.counters.delivered),
             Outcome::Failed => fail(topic, sub, &msg),
             Outcome::Retry => {
