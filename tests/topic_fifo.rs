@@ -189,3 +189,71 @@ fn fifo_subscription_dlq_must_be_fifo() {
     let fifo_dlq = fifo_queue(&cloud, "dlq.fifo");
     assert!(t.subscribe(Subscription::queue(&q).dead_letter_queue(&fifo_dlq)).is_ok());
 }
+
+mod model {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use localcloud::{Cloud, Publish, QueueConfig, Subscription, TopicConfig};
+    use proptest::prelude::*;
+
+    use super::{drain, in_group};
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Publish { group: u8, dedup: u8 },
+        Advance(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u8..3, 0u8..6).prop_map(|(group, dedup)| Op::Publish { group, dedup }),
+            1 => (0u64..200).prop_map(Op::Advance),
+        ]
+    }
+
+    proptest! {
+        /// Against a plain model: a dedup id is a duplicate within 300 s of the
+        /// publish it first named; every other publish reaches both queues, in
+        /// publish order within its group.
+        #[test]
+        fn fifo_fan_out_matches_the_model(ops in prop::collection::vec(op(), 1..40)) {
+            let cloud = Cloud::builder().manual_clock().build();
+            let t = cloud.create_topic("m.fifo", TopicConfig::fifo()).unwrap();
+            let queues: Vec<_> = (0..2)
+                .map(|i| cloud.create_queue(&format!("q{i}.fifo"), QueueConfig::fifo()).unwrap())
+                .collect();
+            for q in &queues {
+                t.subscribe(Subscription::queue(q).raw_delivery(true)).unwrap();
+            }
+            let mut seen: HashMap<u8, u64> = HashMap::new();
+            let mut expected: HashMap<String, Vec<String>> = HashMap::new();
+            let mut now = 0u64;
+            for (i, op) in ops.iter().enumerate() {
+                match op {
+                    Op::Advance(s) => {
+                        cloud.advance(Duration::from_secs(*s));
+                        now += s;
+                    }
+                    Op::Publish { group, dedup } => {
+                        let (g, body) = (format!("g{group}"), format!("m{i}"));
+                        t.publish(Publish::new(body.clone()).group_id(g.clone()).deduplication_id(format!("d{dedup}"))).unwrap();
+                        let duplicate = seen.get(dedup).is_some_and(|at| now < at + 300);
+                        if !duplicate {
+                            seen.insert(*dedup, now);
+                            expected.entry(g).or_default().push(body);
+                        }
+                    }
+                }
+            }
+            for q in &queues {
+                let got = drain(q);
+                let total: usize = expected.values().map(Vec::len).sum();
+                prop_assert_eq!(got.len(), total);
+                for (g, want) in &expected {
+                    prop_assert_eq!(&in_group(&got, g), want);
+                }
+            }
+        }
+    }
+}
