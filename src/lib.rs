@@ -86,6 +86,27 @@
 //! # Ok::<(), QueueError>(())
 //! ```
 //!
+//! **Topics fan out.** Publish once; every matching subscription gets its own copy
+//! (the body is shared, not copied). Queues receive at once; callbacks, standing in
+//! for HTTP or email endpoints, run on the scheduler and are retried when they fail.
+//!
+//! ```
+//! # use localcloud::*;
+//! # let cloud = Cloud::builder().manual_clock().build();
+//! let invoices = cloud.create_topic("invoices", TopicConfig::default())?;
+//! let orders = cloud.create_queue("orders", QueueConfig::default())?;
+//! invoices.subscribe(Subscription::queue(&orders).raw_delivery(true))?;
+//! invoices.subscribe(Subscription::callback(|n| {
+//!     println!("email about {}", n.message());
+//!     Ok(())
+//! }).filter(FilterPolicy::parse(r#"{"notify": ["email"]}"#)?))?;
+//! invoices.publish(Publish::new("invoice 7").attribute("notify", AttributeValue::string("email")))?;
+//! assert_eq!(orders.try_receive()?.unwrap().body_str(), "invoice 7");
+//! cloud.run_until_idle(); // the callback runs
+//! assert_eq!(cloud.metrics().value("AWS/SNS", "invoices", "NumberOfNotificationsDelivered"), Some(2.0));
+//! # Ok::<(), Error>(())
+//! ```
+//!
 //! With [`Cloud::new`] the same code runs on real time, with background workers for
 //! deferred work; they stop when the last handle to the cloud is dropped.
 
