@@ -79,6 +79,7 @@ impl fmt::Debug for SubscriptionArn {
     }
 }
 
+#[derive(Clone)]
 enum EndpointSpec {
     Queue(Queue),
     Callback(Arc<CallbackFn>),
@@ -98,6 +99,7 @@ enum EndpointSpec {
 /// assert_eq!(t.subscriptions().len(), 2);
 /// # Ok::<(), localcloud::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct Subscription {
     endpoint: EndpointSpec,
     raw: bool,
