@@ -1,2 +1,2 @@
-//! Queue benchmarks (placeholder until the queue bench lands).
+//! Queue benchmarks (filled in below).
 fn main() {}

@@ -3,6 +3,7 @@
 
 use crate::queue::QueueError;
 use crate::stream::StreamError;
+use crate::topic::TopicError;
 
 /// Any error from `localcloud`: one variant per service.
 ///
@@ -25,6 +26,9 @@ pub enum Error {
     /// A stream operation failed.
     #[error(transparent)]
     Stream(#[from] StreamError),
+    /// A topic operation failed.
+    #[error(transparent)]
+    Topic(#[from] TopicError),
 }
 
 impl Error {
@@ -33,6 +37,7 @@ impl Error {
         match self {
             Error::Queue(e) => e.code(),
             Error::Stream(e) => e.code(),
+            Error::Topic(e) => e.code(),
         }
     }
 }

@@ -86,6 +86,27 @@
 //! # Ok::<(), QueueError>(())
 //! ```
 //!
+//! **Topics fan out.** Publish once; every matching subscription gets its own copy
+//! (the body is shared, not copied). Queues receive at once; callbacks, standing in
+//! for HTTP or email endpoints, run on the scheduler and are retried when they fail.
+//!
+//! ```
+//! # use localcloud::*;
+//! # let cloud = Cloud::builder().manual_clock().build();
+//! let invoices = cloud.create_topic("invoices", TopicConfig::default())?;
+//! let orders = cloud.create_queue("orders", QueueConfig::default())?;
+//! invoices.subscribe(Subscription::queue(&orders).raw_delivery(true))?;
+//! invoices.subscribe(Subscription::callback(|n| {
+//!     println!("email about {}", n.message());
+//!     Ok(())
+//! }).filter(FilterPolicy::parse(r#"{"notify": ["email"]}"#)?))?;
+//! invoices.publish(Publish::new("invoice 7").attribute("notify", AttributeValue::string("email")))?;
+//! assert_eq!(orders.try_receive()?.unwrap().body_str(), "invoice 7");
+//! cloud.run_until_idle(); // the callback runs
+//! assert_eq!(cloud.metrics().value("AWS/SNS", "invoices", "NumberOfNotificationsDelivered"), Some(2.0));
+//! # Ok::<(), Error>(())
+//! ```
+//!
 //! With [`Cloud::new`] the same code runs on real time, with background workers for
 //! deferred work; they stop when the last handle to the cloud is dropped.
 
@@ -100,6 +121,7 @@ mod metrics;
 mod queue;
 mod scheduler;
 mod stream;
+mod topic;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use cloud::{Cloud, CloudBuilder};
@@ -116,6 +138,12 @@ pub use stream::{
     SequenceNumberRange, Shard, ShardId, ShardIterator, StartingPosition, Stream, StreamConfig, StreamError,
 };
 
+pub use topic::{
+    BackoffFunction, DeliveryError, DeliveryPolicy, FilterPolicy, FilterScope, Notification, Protocol, Publish,
+    PublishBatchResult, PublishReceipt, Subscription, SubscriptionArn, SubscriptionInfo, Topic, TopicConfig,
+    TopicError,
+};
+
 /// Limits of the queue service, as constants.
 pub mod queue_limits {
     pub use crate::queue::{
@@ -130,5 +158,13 @@ pub mod stream_limits {
         MAX_PARTITION_KEY_CHARS, MAX_PUT_RECORDS_ENTRIES, MAX_PUT_RECORDS_SIZE, MAX_RECORD_SIZE_LIMIT, MAX_RETENTION,
         MAX_SCALINGS_PER_DAY, MIN_RETENTION, READ_BYTES_PER_SEC, READ_CALLS_PER_SEC, WRITE_BYTES_PER_SEC,
         WRITE_RECORDS_PER_SEC,
+    };
+}
+
+/// Limits of the topic service, as constants.
+pub mod topic_limits {
+    pub use crate::topic::{
+        MAX_DELIVERY_POLICY_TIME, MAX_DELIVERY_RETRIES, MAX_FILTER_COMBINATIONS, MAX_FILTER_KEYS, MAX_PUBLISH_SIZE,
+        MAX_SUBJECT_CHARS,
     };
 }

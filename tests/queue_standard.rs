@@ -282,7 +282,7 @@ fn attributes_are_validated() {
 #[test]
 fn per_message_delay_overrides_the_queue_delay() {
     let c = cloud();
-    let q = queue(&c, QueueConfig::default().delay(secs(60)));
+    let q = queue(&c, QueueConfig::default().delay(secs(60)).visibility_timeout(secs(3600)));
     q.send_message(OutgoingMessage::new("fast").delay(secs(0))).unwrap();
     q.send("slow").unwrap();
     q.send_message(OutgoingMessage::new("mid").delay(secs(10))).unwrap();
@@ -736,6 +736,9 @@ fn long_poll_returns_empty_when_the_clock_passes_its_deadline() {
             r
         })
     };
+    while q.waiting_receives() == 0 {
+        std::thread::yield_now(); // the consumer has not parked yet
+    }
     c.advance(secs(19));
     assert!(rx.recv_timeout(Duration::from_millis(50)).is_err(), "still waiting before the deadline");
     c.advance(secs(1));

@@ -142,6 +142,12 @@ impl Queue {
         self.shared.state.lock().config.redrive_allow.clone()
     }
 
+    /// Wakes one long poll after a message was enqueued through `prepare` and
+    /// `enqueue` (what `send_message` does after its own enqueue).
+    pub(crate) fn notify_sent(&self) {
+        self.shared.cond.notify_one();
+    }
+
     /// Wakes every long poll so it rereads the clock.
     pub(crate) fn wake(&self) {
         let _st = self.shared.state.lock();

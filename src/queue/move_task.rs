@@ -268,6 +268,7 @@ fn step(weak: &WeakCloud, task: MoveTask, dlq: Queue, dest: Option<Queue>) {
         return task.finish(MoveTaskStatus::Completed, None);
     }
     let moved = entries.len() as u64;
+    let drained = entries.len() < rate as usize;
     let mut by_dest: Vec<(Queue, Vec<Entry>)> = Vec::new();
     let mut known: HashMap<String, Queue> = HashMap::new();
     let mut orphans = Vec::new();
@@ -302,6 +303,10 @@ fn step(weak: &WeakCloud, task: MoveTask, dlq: Queue, dest: Option<Queue>) {
     task.state.lock().moved += moved - orphan_count;
     if failed {
         return task.finish(MoveTaskStatus::Failed, Some("a message's destination queue does not exist".into()));
+    }
+    if drained {
+        // Fewer visible messages than one second's worth: nothing is left to move.
+        return task.finish(MoveTaskStatus::Completed, None);
     }
     schedule_step(&cloud, task, dlq, dest, now + Duration::from_secs(1));
 }

@@ -221,6 +221,7 @@ impl Queue {
                 st.counters.empty_receives += 1;
                 return Ok(Vec::new());
             }
+            st.waiting_receives += 1;
             if manual {
                 self.shared.cond.wait(&mut st);
             } else {
@@ -228,7 +229,16 @@ impl Queue {
                 let nap = wake_at.saturating_duration_since(now).max(Duration::from_millis(1));
                 self.shared.cond.wait_for(&mut st, nap);
             }
+            st.waiting_receives -= 1;
         }
+    }
+
+    /// How many receives are blocked in a long poll on this queue right now.
+    ///
+    /// Tests on a [`ManualClock`](crate::ManualClock) use it to know that a consumer
+    /// thread is parked before they move the clock past its deadline.
+    pub fn waiting_receives(&self) -> usize {
+        self.shared.state.lock().waiting_receives
     }
 
     /// Deletes the message a receipt handle came from. Deleting a message that is

@@ -87,6 +87,8 @@ pub(crate) struct Taken {
 pub(crate) struct State {
     pub(crate) config: QueueConfig,
     pub(crate) deleted: bool,
+    /// Receives blocked in a long poll right now.
+    pub(crate) waiting_receives: usize,
     pub(crate) epoch: u32,
     pub(crate) counters: Counters,
     pub(crate) rng: SmallRng,
@@ -123,6 +125,7 @@ impl State {
         State {
             config,
             deleted: false,
+            waiting_receives: 0,
             epoch: 0,
             counters: Counters::default(),
             rng,
@@ -363,41 +366,38 @@ impl State {
     }
 
     /// Standard: the visible message sent first.
-    #[allow(clippy::never_loop)] // the loop body always returns; kept for the lead to restructure
     fn next_standard(&mut self) -> Option<Ref> {
-        loop {
-            while let Some(&r) = self.fresh.front() {
-                if self.entry(r).is_some_and(|e| e.state == MsgState::Visible) {
-                    break;
-                }
-                self.fresh.pop_front();
+        while let Some(&r) = self.fresh.front() {
+            if self.entry(r).is_some_and(|e| e.state == MsgState::Visible) {
+                break;
             }
-            while let Some(&Reverse((seq, s))) = self.returned.peek() {
-                let r = (s, seq as u32);
-                if self.entry(r).is_some_and(|e| e.state == MsgState::Visible && e.seq == seq) {
-                    break;
-                }
-                self.returned.pop();
+            self.fresh.pop_front();
+        }
+        while let Some(&Reverse((seq, s))) = self.returned.peek() {
+            let r = (s, seq as u32);
+            if self.entry(r).is_some_and(|e| e.state == MsgState::Visible && e.seq == seq) {
+                break;
             }
-            let fresh = self.fresh.front().copied();
-            let back = self.returned.peek().map(|Reverse((seq, s))| (*seq, *s));
-            return match (fresh, back) {
-                (None, None) => None,
-                (Some(f), Some((seq, s))) => {
-                    let fseq = self.entry(f).map_or(u64::MAX, |e| e.seq);
-                    if seq < fseq {
-                        self.returned.pop();
-                        Some((s, seq as u32))
-                    } else {
-                        self.fresh.pop_front()
-                    }
-                }
-                (Some(_), None) => self.fresh.pop_front(),
-                (None, Some((seq, s))) => {
+            self.returned.pop();
+        }
+        let fresh = self.fresh.front().copied();
+        let back = self.returned.peek().map(|Reverse((seq, s))| (*seq, *s));
+        match (fresh, back) {
+            (None, None) => None,
+            (Some(f), Some((seq, s))) => {
+                let fseq = self.entry(f).map_or(u64::MAX, |e| e.seq);
+                if seq < fseq {
                     self.returned.pop();
                     Some((s, seq as u32))
+                } else {
+                    self.fresh.pop_front()
                 }
-            };
+            }
+            (Some(_), None) => self.fresh.pop_front(),
+            (None, Some((seq, s))) => {
+                self.returned.pop();
+                Some((s, seq as u32))
+            }
         }
     }
 

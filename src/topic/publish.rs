@@ -1,0 +1,397 @@
+//! Publishing: the [`Publish`] request, its validation, receipts and batches.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use super::config::{MAX_PUBLISH_SIZE, MAX_SUBJECT_CHARS};
+use super::subscription::Protocol;
+use super::{Counters, Topic, TopicError};
+use crate::clock::Timestamp;
+use crate::message::{validate_attribute_name, AttributeValue, MessageAttributes, MessageId};
+use crate::queue::{BatchEntry, BatchResultErrorEntry};
+
+/// A message to publish: body plus optional subject, attributes, message structure
+/// and FIFO ids.
+///
+/// ```
+/// use localcloud::{AttributeValue, Publish};
+/// let p = Publish::new("invoice 7")
+///     .subject("New invoice")
+///     .attribute("total", AttributeValue::number("120.50"));
+/// assert_eq!(p.body(), "invoice 7");
+/// let per_protocol = Publish::new(r#"{"default": "hi", "sqs": "hi, queue"}"#).message_structure_json();
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Publish {
+    pub(crate) body: Bytes,
+    pub(crate) subject: Option<String>,
+    pub(crate) attributes: MessageAttributes,
+    pub(crate) structure_json: bool,
+    pub(crate) group_id: Option<String>,
+    pub(crate) deduplication_id: Option<String>,
+}
+
+impl Publish {
+    /// A message with this body (UTF-8 text; `&'static str` and `String` convert
+    /// without copying). Subscribers share these bytes: fan-out copies nothing.
+    pub fn new(body: impl Into<Bytes>) -> Self {
+        Publish { body: body.into(), ..Self::default() }
+    }
+
+    /// The subject: fewer than 100 characters, no line breaks or control characters.
+    pub fn subject(mut self, s: impl Into<String>) -> Self {
+        self.subject = Some(s.into());
+        self
+    }
+
+    /// Adds a message attribute (String, String.Array, Number or Binary).
+    pub fn attribute(mut self, name: impl Into<String>, value: AttributeValue) -> Self {
+        self.attributes.insert(name, value);
+        self
+    }
+
+    /// Replaces all message attributes.
+    pub fn attributes(mut self, attributes: MessageAttributes) -> Self {
+        self.attributes = attributes;
+        self
+    }
+
+    /// The body is a JSON object of per-protocol messages: `default` (required),
+    /// `sqs` for queue subscriptions, `http` for callbacks. Attributes still drive
+    /// filter policies but are not delivered in this mode.
+    pub fn message_structure_json(mut self) -> Self {
+        self.structure_json = true;
+        self
+    }
+
+    /// FIFO topics: the message group (required there, refused on standard topics).
+    pub fn group_id(mut self, id: impl Into<String>) -> Self {
+        self.group_id = Some(id.into());
+        self
+    }
+
+    /// FIFO topics: the deduplication id (needed unless content-based deduplication is on).
+    pub fn deduplication_id(mut self, id: impl Into<String>) -> Self {
+        self.deduplication_id = Some(id.into());
+        self
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Body plus attribute bytes: what counts against the 256 KiB limit.
+    pub fn size(&self) -> usize {
+        self.body.len() + self.attributes.size()
+    }
+}
+
+impl<T: Into<Bytes>> From<T> for Publish {
+    fn from(body: T) -> Self {
+        Publish::new(body)
+    }
+}
+
+/// What a successful publish returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PublishReceipt {
+    pub(crate) message_id: MessageId,
+    pub(crate) sequence_number: Option<u128>,
+}
+
+impl PublishReceipt {
+    /// The message id every subscriber sees (for a FIFO duplicate: the original's).
+    pub fn message_id(&self) -> MessageId {
+        self.message_id
+    }
+
+    /// FIFO topics: the message's sequence number.
+    pub fn sequence_number(&self) -> Option<u128> {
+        self.sequence_number
+    }
+}
+
+/// The outcome of [`Topic::publish_batch`]: each entry either succeeded or failed.
+#[derive(Clone, Debug, Default)]
+pub struct PublishBatchResult {
+    successful: Vec<(String, PublishReceipt)>,
+    failed: Vec<BatchResultErrorEntry>,
+}
+
+impl PublishBatchResult {
+    /// Entries that succeeded, in request order, with their receipts.
+    pub fn successful(&self) -> &[(String, PublishReceipt)] {
+        &self.successful
+    }
+
+    /// Entries that failed, in request order.
+    pub fn failed(&self) -> &[BatchResultErrorEntry] {
+        &self.failed
+    }
+}
+
+/// Per-protocol messages of a `message_structure_json` publish.
+pub(crate) struct Structure {
+    default: Bytes,
+    sqs: Option<Bytes>,
+    http: Option<Bytes>,
+}
+
+/// A message accepted by a topic, shared by every delivery of it.
+pub(crate) struct Published {
+    pub(crate) id: MessageId,
+    pub(crate) topic_arn: Arc<str>,
+    pub(crate) body: Bytes,
+    pub(crate) subject: Option<String>,
+    pub(crate) attributes: MessageAttributes,
+    pub(crate) structure: Option<Structure>,
+    pub(crate) timestamp: Timestamp,
+    pub(crate) group_id: Option<Arc<str>>,
+    pub(crate) dedup_id: Option<Arc<str>>,
+    pub(crate) sequence_number: Option<u128>,
+}
+
+impl Published {
+    /// The message text for a protocol: the body, or its structured override.
+    pub(crate) fn text(&self, protocol: Protocol) -> &Bytes {
+        match &self.structure {
+            None => &self.body,
+            Some(s) => match protocol {
+                Protocol::Sqs => s.sqs.as_ref().unwrap_or(&s.default),
+                Protocol::Callback => s.http.as_ref().unwrap_or(&s.default),
+            },
+        }
+    }
+
+    /// The attributes deliveries carry (none with a message structure).
+    pub(crate) fn delivered_attributes(&self) -> Option<&MessageAttributes> {
+        (self.structure.is_none() && !self.attributes.is_empty()).then_some(&self.attributes)
+    }
+}
+
+impl fmt::Debug for Published {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Published").field("id", &self.id).field("topic_arn", &self.topic_arn).finish()
+    }
+}
+
+/// A validated publish, before it gets an id.
+pub(crate) struct Checked {
+    pub(crate) publish: Publish,
+    pub(crate) structure: Option<Structure>,
+    /// FIFO: the deduplication id, given or content-based.
+    pub(crate) dedup_id: Option<String>,
+}
+
+impl Topic {
+    /// Publishes a message to every matching subscription. Queue subscriptions
+    /// receive it before this returns; callbacks run on the scheduler.
+    ///
+    /// Errors: `InvalidParameter` (empty or oversized message, bad subject,
+    /// attributes, message structure or FIFO ids), `NotFound` for a deleted topic.
+    /// On a FIFO topic a duplicate within five minutes succeeds, returns the original
+    /// message id and delivers nothing.
+    pub fn publish(&self, publish: impl Into<Publish>) -> Result<PublishReceipt, TopicError> {
+        self.check_exists()?;
+        let checked = self.check(publish.into())?;
+        Ok(self.accept(checked))
+    }
+
+    /// Publishes up to ten messages. FIFO topics keep entry order.
+    ///
+    /// ```
+    /// use localcloud::{BatchEntry, Cloud, Publish, TopicConfig};
+    /// let cloud = Cloud::builder().manual_clock().build();
+    /// let t = cloud.create_topic("t", TopicConfig::default())?;
+    /// let r = t.publish_batch(vec![
+    ///     BatchEntry::new("a", Publish::new("one")),
+    ///     BatchEntry::new("b", Publish::new("")), // empty message: fails alone
+    /// ])?;
+    /// assert_eq!(r.successful().len(), 1);
+    /// assert_eq!(r.failed()[0].code, "InvalidParameter");
+    /// # Ok::<(), localcloud::TopicError>(())
+    /// ```
+    pub fn publish_batch(&self, entries: Vec<BatchEntry<Publish>>) -> Result<PublishBatchResult, TopicError> {
+        check_batch(&entries)?;
+        self.check_exists()?;
+        let mut result = PublishBatchResult::default();
+        for entry in entries {
+            let id = entry.id().to_owned();
+            match self.check(entry.item().clone()) {
+                Ok(checked) => result.successful.push((id, self.accept(checked))),
+                Err(e) => result.failed.push(BatchResultErrorEntry {
+                    id,
+                    code: e.code(),
+                    message: e.to_string(),
+                    sender_fault: e.is_sender_fault(),
+                }),
+            }
+        }
+        Ok(result)
+    }
+
+    /// Gives a checked message its id (or finds its FIFO original) and fans it out.
+    fn accept(&self, checked: Checked) -> PublishReceipt {
+        let shared = &self.shared;
+        let now = shared.clock.now();
+        let size = checked.publish.size() as u64;
+        let make = |id, seq, checked: Checked| {
+            let Checked { publish, structure, dedup_id } = checked;
+            Arc::new(Published {
+                id,
+                topic_arn: Arc::clone(&shared.arn),
+                body: publish.body,
+                subject: publish.subject,
+                attributes: publish.attributes,
+                structure,
+                timestamp: now,
+                group_id: publish.group_id.map(Arc::from),
+                dedup_id: dedup_id.map(Arc::from),
+                sequence_number: seq,
+            })
+        };
+        let receipt = if shared.config.fifo {
+            // Held across the fan-out: every subscriber sees publishes in one order.
+            let mut fifo = shared.fifo.lock();
+            let key = checked.dedup_id.clone().unwrap_or_default();
+            if let Some((id, seq)) = fifo.duplicate_of(now, &key) {
+                return PublishReceipt { message_id: id, sequence_number: Some(seq) };
+            }
+            let id = MessageId::random(&mut *shared.rng.lock());
+            let seq = fifo.next_sequence();
+            fifo.remember(now, key, id, seq);
+            let msg = make(id, Some(seq), checked);
+            self.fan_out(&msg);
+            PublishReceipt { message_id: id, sequence_number: Some(seq) }
+        } else {
+            let id = MessageId::random(&mut *shared.rng.lock());
+            let msg = make(id, None, checked);
+            self.fan_out(&msg);
+            PublishReceipt { message_id: id, sequence_number: None }
+        };
+        Counters::bump(&shared.counters.published);
+        shared.counters.publish_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
+        receipt
+    }
+
+    /// Validates a publish against the topic; changes nothing.
+    pub(crate) fn check(&self, p: Publish) -> Result<Checked, TopicError> {
+        let invalid = |m: String| Err(TopicError::InvalidParameter(m));
+        if p.body.is_empty() {
+            return invalid("the message must not be empty".into());
+        }
+        let Ok(text) = std::str::from_utf8(&p.body) else {
+            return invalid("the message must be UTF-8 text".into());
+        };
+        let size = p.size();
+        if size > MAX_PUBLISH_SIZE {
+            return invalid(format!("the message is {size} bytes (body plus attributes); at most {MAX_PUBLISH_SIZE}"));
+        }
+        if let Some(s) = &p.subject {
+            let chars = s.chars().count();
+            if chars == 0 || chars >= MAX_SUBJECT_CHARS {
+                return invalid(format!("the subject must be 1 to 99 characters, got {chars}"));
+            }
+            if s.chars().any(char::is_control) {
+                return invalid("the subject may not hold line breaks or control characters".into());
+            }
+        }
+        for (name, _) in p.attributes.iter() {
+            validate_attribute_name(name).map_err(TopicError::InvalidParameter)?;
+        }
+        p.attributes.validate(usize::MAX, true).map_err(TopicError::InvalidParameter)?;
+        let structure = if p.structure_json { Some(parse_structure(text)?) } else { None };
+        let dedup_id = if self.is_fifo() {
+            match &p.group_id {
+                Some(g) => check_fifo_id("message group id", g)?,
+                None => return invalid("a FIFO topic needs a message group id".into()),
+            }
+            match (&p.deduplication_id, self.shared.config.content_based_deduplication) {
+                (Some(d), _) => {
+                    check_fifo_id("deduplication id", d)?;
+                    Some(d.clone())
+                }
+                (None, true) => Some(hex(&Sha256::digest(&p.body))),
+                (None, false) => {
+                    return invalid("a FIFO topic without content-based deduplication needs a deduplication id".into())
+                }
+            }
+        } else {
+            if p.group_id.is_some() {
+                return invalid("a message group id is only valid on a FIFO topic".into());
+            }
+            if p.deduplication_id.is_some() {
+                return invalid("a deduplication id is only valid on a FIFO topic".into());
+            }
+            None
+        };
+        Ok(Checked { publish: p, structure, dedup_id })
+    }
+}
+
+fn parse_structure(text: &str) -> Result<Structure, TopicError> {
+    let invalid = |m: &str| TopicError::InvalidParameter(format!("message structure json: {m}"));
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| invalid("the message is not valid JSON"))?;
+    let obj = value.as_object().ok_or_else(|| invalid("the message must be a JSON object"))?;
+    let take = |key: &str| -> Result<Option<Bytes>, TopicError> {
+        match obj.get(key) {
+            None => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(Bytes::from(s.clone()))),
+            Some(_) => Err(invalid(&format!("the value of {key:?} must be a string"))),
+        }
+    };
+    let default = take("default")?.ok_or_else(|| invalid("a string \"default\" message is required"))?;
+    let (sqs, http) = (take("sqs")?, take("http")?);
+    if let Some((k, _)) = obj.iter().find(|(_, v)| !v.is_string()) {
+        return Err(invalid(&format!("the value of {k:?} must be a string")));
+    }
+    Ok(Structure { default, sqs, http })
+}
+
+/// Group and deduplication ids: 1–128 printable ASCII characters.
+fn check_fifo_id(what: &str, id: &str) -> Result<(), TopicError> {
+    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(TopicError::InvalidParameter(format!(
+            "the {what} must be 1 to 128 printable ASCII characters, got {id:?}"
+        )));
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// The rules that reject a whole batch.
+fn check_batch(entries: &[BatchEntry<Publish>]) -> Result<(), TopicError> {
+    if entries.is_empty() {
+        return Err(TopicError::EmptyBatchRequest);
+    }
+    if entries.len() > 10 {
+        return Err(TopicError::TooManyEntriesInBatchRequest { count: entries.len() });
+    }
+    let mut seen = HashSet::with_capacity(entries.len());
+    for e in entries {
+        let id = e.id();
+        if id.is_empty() || id.len() > 80 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return Err(TopicError::InvalidBatchEntryId(id.to_owned()));
+        }
+        if !seen.insert(id) {
+            return Err(TopicError::BatchEntryIdsNotDistinct(id.to_owned()));
+        }
+    }
+    let size: usize = entries.iter().map(|e| e.item().size()).sum();
+    if size > MAX_PUBLISH_SIZE {
+        return Err(TopicError::BatchRequestTooLong { size, limit: MAX_PUBLISH_SIZE });
+    }
+    Ok(())
+}
