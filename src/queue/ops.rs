@@ -12,7 +12,7 @@ use super::state::{Entry, Extra, MsgState, NewMessage, State, MAX_IN_FLIGHT};
 use super::types::{OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt};
 use super::{Queue, QueueConfig, QueueError};
 use crate::clock::Timestamp;
-use crate::message::{first_invalid_body_char, MessageId};
+use crate::message::{first_invalid_body_char, is_plain_text, MessageId};
 
 /// The first FIFO sequence number: 20 digits, like the service's.
 const FIFO_SEQUENCE_START: u128 = 10_000_000_000_000_000_000;
@@ -447,13 +447,15 @@ pub(crate) fn check_message(msg: &OutgoingMessage, fifo: bool) -> Result<(), Que
     if msg.body.is_empty() {
         return Err(QueueError::MissingParameter("the message body must not be empty".into()));
     }
-    let text = std::str::from_utf8(&msg.body)
-        .map_err(|_| QueueError::InvalidMessageContents("the message body is not valid UTF-8".into()))?;
-    if let Some(c) = first_invalid_body_char(text) {
-        return Err(QueueError::InvalidMessageContents(format!(
-            "the message body holds the character U+{:04X}, which SQS does not allow",
-            c as u32
-        )));
+    if !is_plain_text(&msg.body) {
+        let text = std::str::from_utf8(&msg.body)
+            .map_err(|_| QueueError::InvalidMessageContents("the message body is not valid UTF-8".into()))?;
+        if let Some(c) = first_invalid_body_char(text) {
+            return Err(QueueError::InvalidMessageContents(format!(
+                "the message body holds the character U+{:04X}, which SQS does not allow",
+                c as u32
+            )));
+        }
     }
     msg.attributes.validate(10, false).map_err(QueueError::InvalidParameterValue)?;
     if let Some(d) = msg.delay {
