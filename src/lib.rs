@@ -1,11 +1,12 @@
 //! # localcloud
 //!
-//! The event services of a cloud — SQS-like queues first — running inside your
-//! process, synchronously, with a virtual clock. Link it to test event-driven code
-//! without a cloud (fast, deterministic, with the semantics that bite in
-//! production), to embed messaging in one process, or to benchmark a pipeline.
+//! The event services of a cloud — SQS-like queues, SNS-like topics and Kinesis-like
+//! streams — running inside your process, synchronously, with a virtual clock. Link
+//! it to test event-driven code without a cloud (fast, deterministic, with the
+//! semantics that bite in production), to embed messaging in one process, or to
+//! benchmark a pipeline.
 //!
-//! ## A tutorial in five steps
+//! ## A tutorial in seven steps
 //!
 //! **1. A cloud on a manual clock.** Time moves only when you say so, and deferred
 //! work runs only when you drive it: a test is a plain sequence of statements.
@@ -86,7 +87,7 @@
 //! # Ok::<(), QueueError>(())
 //! ```
 //!
-//! **Topics fan out.** Publish once; every matching subscription gets its own copy
+//! **6. Topics fan out.** Publish once; every matching subscription gets its own copy
 //! (the body is shared, not copied). Queues receive at once; callbacks, standing in
 //! for HTTP or email endpoints, run on the scheduler and are retried when they fail.
 //!
@@ -104,6 +105,26 @@
 //! assert_eq!(orders.try_receive()?.unwrap().body_str(), "invoice 7");
 //! cloud.run_until_idle(); // the callback runs
 //! assert_eq!(cloud.metrics().value("AWS/SNS", "invoices", "NumberOfNotificationsDelivered"), Some(2.0));
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! **7. Streams keep order per shard.** A record's partition key picks its shard (MD5
+//! over the 128-bit hash key space); a reader walks a shard with an iterator, and
+//! after a split reads the closed parent to its end before the children.
+//!
+//! ```
+//! # use localcloud::*;
+//! # let cloud = Cloud::builder().manual_clock().build();
+//! let clicks = cloud.create_stream("clicks", StreamConfig::with_shards(2))?;
+//! for page in 0..3 {
+//!     clicks.put_record(PutRecord::new("user-1", format!("page {page}")))?;
+//! }
+//! let shard = clicks.put_record(PutRecord::new("user-1", "page 3"))?.shard_id().clone();
+//! let it = clicks.shard_iterator(&shard, StartingPosition::TrimHorizon)?;
+//! let out = clicks.get_records(&it, 100)?;
+//! let pages: Vec<_> = out.records().iter().map(|r| r.data().clone()).collect();
+//! assert_eq!(pages, ["page 0", "page 1", "page 2", "page 3"]);
+//! assert_eq!(out.millis_behind_latest(), 0);
 //! # Ok::<(), Error>(())
 //! ```
 //!
