@@ -624,6 +624,29 @@ fn redrive_of_a_groups_head_lets_the_next_message_through_in_order() {
     assert!(receive(&q, 10).is_empty(), "a3 waits behind a2");
 }
 
+#[test]
+fn a_fifo_dlq_numbers_the_messages_it_takes_in() {
+    let c = cloud();
+    let dlq = c.create_queue("dlq.fifo", QueueConfig::fifo()).unwrap();
+    let config = || QueueConfig::fifo().visibility_timeout(secs(5)).redrive(RedrivePolicy::new(&dlq, 1));
+    let a = c.create_queue("a.fifo", config()).unwrap();
+    let b = c.create_queue("b.fifo", config()).unwrap();
+    // Both sources number their first message alike; the DLQ must not repeat it.
+    a.send_message(msg("g", "from-a")).unwrap();
+    b.send_message(msg("g", "from-b")).unwrap();
+    for q in [&a, &b] {
+        receive(q, 10);
+    }
+    c.advance(secs(5));
+    for q in [&a, &b] {
+        assert!(receive(q, 10).is_empty());
+    }
+    let dead = receive(&dlq, 10);
+    assert_eq!(bodies(&dead), vec!["from-a", "from-b"]);
+    let seqs: Vec<u128> = dead.iter().map(|m| m.sequence_number().unwrap()).collect();
+    assert!(seqs[0] < seqs[1], "{seqs:?}");
+}
+
 // ---- in-flight cap ----
 
 #[test]
