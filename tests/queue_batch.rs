@@ -170,7 +170,7 @@ fn a_batch_on_a_deleted_queue_fails_as_a_whole() {
     let m = q.try_receive().unwrap().unwrap();
     c.delete_queue("q").unwrap();
     assert_eq!(q.send_batch(entries(2)).unwrap_err().code(), "QueueDoesNotExist");
-    assert_eq!(q.delete_batch(handles(&[m.clone()])).unwrap_err().code(), "QueueDoesNotExist");
+    assert_eq!(q.delete_batch(handles(std::slice::from_ref(&m))).unwrap_err().code(), "QueueDoesNotExist");
     let vis = vec![BatchEntry::new("v", (m.receipt_handle().clone(), secs(0)))];
     assert_eq!(q.change_visibility_batch(vis).unwrap_err().code(), "QueueDoesNotExist");
 }

@@ -305,6 +305,32 @@ fn queue_delay_applies_to_fifo_messages_without_blocking_other_groups() {
 }
 
 #[test]
+fn retention_removing_the_in_flight_message_unlocks_its_group() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo().retention(secs(60)).visibility_timeout(secs(43_200)));
+    send(&q, "g", "a1");
+    c.advance(secs(30));
+    send(&q, "g", "a2");
+    let held = q.try_receive().unwrap().unwrap();
+    assert_eq!(held.body_str(), "a1");
+    c.advance(secs(30));
+    assert_eq!(q.try_receive().unwrap().unwrap().body_str(), "a2", "a1 expired in flight");
+}
+
+#[test]
+fn purge_unlocks_every_group() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo());
+    send(&q, "g", "a1");
+    send(&q, "g", "a2");
+    let held = q.try_receive().unwrap().unwrap();
+    q.purge().unwrap();
+    send(&q, "g", "a3");
+    assert_eq!(q.try_receive().unwrap().unwrap().body_str(), "a3");
+    assert_eq!(q.delete(held.receipt_handle()).unwrap_err().code(), "ReceiptHandleIsInvalid");
+}
+
+#[test]
 fn long_poll_wakes_when_a_delete_unlocks_the_group() {
     let c = cloud();
     let q = fifo(&c, QueueConfig::fifo());

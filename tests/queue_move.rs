@@ -251,8 +251,7 @@ fn list_shows_a_dlqs_tasks_newest_first_at_most_ten() {
     let listed: Vec<String> = listed.iter().map(|t| t.task_handle()).collect();
     let want: Vec<String> = handles.iter().rev().take(10).cloned().collect();
     assert_eq!(listed, want);
-    let mut distinct = handles.clone();
-    distinct.dedup();
+    let distinct: std::collections::HashSet<&String> = handles.iter().collect();
     assert_eq!(distinct.len(), 11, "every task has its own handle");
     assert_eq!(c.list_message_move_tasks(&other).len(), 1);
 }
@@ -297,19 +296,13 @@ fn only_a_running_task_can_be_cancelled() {
     assert_eq!(task.status(), MoveTaskStatus::Completed);
     assert_eq!(c.cancel_message_move_task(&task).unwrap_err().code(), "InvalidParameterValue");
 
-    let (_, dlq2, _) = {
-        let dlq2 = c.create_queue("dlq2", QueueConfig::default()).unwrap();
-        let src2 = c
-            .create_queue(
-                "src2",
-                QueueConfig::default().visibility_timeout(secs(1)).redrive(RedrivePolicy::new(&dlq2, 1)),
-            )
-            .unwrap();
-        src2.send("x").unwrap();
-        src2.send("y").unwrap();
-        kill_all(&c, &src2);
-        (src2, dlq2, ())
-    };
+    let dlq2 = c.create_queue("dlq2", QueueConfig::default()).unwrap();
+    let src2 = c
+        .create_queue("src2", QueueConfig::default().visibility_timeout(secs(1)).redrive(RedrivePolicy::new(&dlq2, 1)))
+        .unwrap();
+    src2.send("x").unwrap();
+    src2.send("y").unwrap();
+    kill_all(&c, &src2);
     let slow = c.start_message_move_task_with_rate(&dlq2, None, 1).unwrap();
     c.cancel_message_move_task(&slow).unwrap();
     let e = c.cancel_message_move_task(&slow).unwrap_err();
