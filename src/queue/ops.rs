@@ -376,11 +376,22 @@ impl Queue {
             _ => None,
         };
         for e in entries {
+            // A FIFO queue numbers every message it takes in, so sequence numbers keep
+            // increasing in group order here too; a message put back keeps its own.
+            let sequence_number = match how {
+                Arrival::Redrive { .. } | Arrival::MoveBack if self.is_fifo() => {
+                    let n = FIFO_SEQUENCE_START + st.fifo.next_sequence;
+                    st.fifo.next_sequence += 1;
+                    Some(n)
+                }
+                _ => None,
+            };
             let (extra, sent_at, receive_count, first_receive) = match how {
                 Arrival::Restore => (e.extra, e.sent_at, e.receive_count, e.first_receive),
                 Arrival::Redrive { .. } => {
                     let mut x = e.extra.as_deref().cloned().unwrap_or_default();
                     x.dlq_source_arn = source.clone();
+                    x.sequence_number = sequence_number.or(x.sequence_number);
                     // Standard DLQs keep the original enqueue time for retention; FIFO ones reset it.
                     let sent_at = if self.is_fifo() { now } else { e.sent_at };
                     (Some(Arc::new(x)), sent_at, e.receive_count, e.first_receive)
@@ -388,6 +399,7 @@ impl Queue {
                 Arrival::MoveBack => {
                     let extra = e.extra.as_deref().cloned().and_then(|mut x| {
                         x.dlq_source_arn = None;
+                        x.sequence_number = sequence_number.or(x.sequence_number);
                         let empty = x.attributes.is_empty() && x.group_id.is_none() && !self.is_fifo();
                         (!empty).then(|| Arc::new(x))
                     });
