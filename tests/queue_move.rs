@@ -111,6 +111,17 @@ fn moves_to_an_explicit_destination() {
 }
 
 #[test]
+fn a_destination_of_the_other_kind_is_refused() {
+    let c = cloud();
+    let (_src, dlq, _) = with_dead_letters(&c, 1);
+    let fifo = c.create_queue("elsewhere.fifo", QueueConfig::fifo()).unwrap();
+    let e = c.start_message_move_task(&dlq, Some(&fifo)).unwrap_err();
+    assert_eq!(e.code(), "InvalidParameterValue");
+    assert!(c.list_message_move_tasks(&dlq).is_empty(), "a refused start leaves no task");
+    assert_eq!(dlq.stats().visible, 1);
+}
+
+#[test]
 fn messages_from_several_sources_each_go_home() {
     let c = cloud();
     let dlq = c.create_queue("dlq", QueueConfig::default()).unwrap();

@@ -144,8 +144,8 @@ impl Cloud {
     ///
     /// Moved messages keep their id, body and attributes and start a fresh receive
     /// count. Errors: `ResourceNotFoundException` when `dlq` does not exist,
-    /// `InvalidParameterValue` when it is no queue's dead-letter queue or already has
-    /// an active task.
+    /// `InvalidParameterValue` when it is no queue's dead-letter queue, already has an
+    /// active task, or `destination` is not of its kind (standard or FIFO).
     pub fn start_message_move_task(&self, dlq: &Queue, destination: Option<&Queue>) -> Result<MoveTask, QueueError> {
         self.start_message_move_task_with_rate(dlq, destination, MAX_MOVE_RATE)
     }
@@ -169,6 +169,11 @@ impl Cloud {
         if let Some(d) = destination {
             if !d.exists() {
                 return Err(QueueError::ResourceNotFound(format!("queue {} does not exist", d.arn())));
+            }
+            if d.is_fifo() != dlq.is_fifo() {
+                return Err(QueueError::InvalidParameterValue(
+                    "the destination must be of the same kind (standard or FIFO) as the dead-letter queue".into(),
+                ));
             }
         }
         let is_dlq = self.list_queues("").iter().any(|q| {

@@ -190,6 +190,7 @@ impl Queue {
             let room = MAX_IN_FLIGHT.saturating_sub(st.counts().1);
             if room == 0 {
                 if self.is_fifo() {
+                    st.counters.empty_receives += 1;
                     return Ok(Vec::new());
                 }
                 return Err(QueueError::OverLimit(format!(
