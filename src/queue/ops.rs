@@ -58,18 +58,18 @@ impl Queue {
         let mut dedup_id = None;
         if self.is_fifo() {
             let group = msg.group_id.as_deref().unwrap_or_default();
-            let id = match (&msg.deduplication_id, st.config.content_based_deduplication) {
-                (Some(id), _) => id.clone(),
-                (None, true) => hex(&Sha256::digest(&msg.body)),
+            let id: Arc<str> = match (&msg.deduplication_id, st.config.content_based_deduplication) {
+                (Some(id), _) => Arc::from(id.as_str()),
+                (None, true) => Arc::from(hex(&Sha256::digest(&msg.body))),
                 (None, false) => {
                     return Err(QueueError::InvalidParameterValue(
                         "a FIFO queue without content-based deduplication needs a deduplication id".into(),
                     ))
                 }
             };
-            let key = match st.config.deduplication_scope {
-                DeduplicationScope::Queue => id.clone(),
-                DeduplicationScope::MessageGroup => format!("{group}\u{0}{id}"),
+            let key: Arc<str> = match st.config.deduplication_scope {
+                DeduplicationScope::Queue => Arc::clone(&id),
+                DeduplicationScope::MessageGroup => Arc::from(format!("{group}\u{0}{id}")),
             };
             if let Some((original, seq)) = st.fifo.duplicate_of(now, &key) {
                 return Ok(Prepared::Duplicate(SendReceipt {
@@ -80,7 +80,7 @@ impl Queue {
                 }));
             }
             dedup_key = Some(key);
-            dedup_id = Some(Arc::from(id));
+            dedup_id = Some(id);
         }
         Ok(Prepared::New { msg, delay, dedup_key, dedup_id })
     }
@@ -111,7 +111,7 @@ impl Queue {
         } else {
             Some(Arc::new(Extra {
                 attributes: msg.attributes,
-                group_id: msg.group_id.map(Arc::from),
+                group_id: msg.group_id.map(|g| st.fifo.intern(&g).unwrap_or_else(|| Arc::from(g))),
                 dedup_id,
                 sequence_number,
                 dlq_source_arn: None,
@@ -446,7 +446,7 @@ pub(crate) enum Arrival<'a> {
 
 /// A message checked against a queue, ready to enqueue.
 pub(crate) enum Prepared {
-    New { msg: OutgoingMessage, delay: Duration, dedup_key: Option<String>, dedup_id: Option<Arc<str>> },
+    New { msg: OutgoingMessage, delay: Duration, dedup_key: Option<Arc<str>>, dedup_id: Option<Arc<str>> },
     Duplicate(SendReceipt),
 }
 
