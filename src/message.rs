@@ -426,9 +426,44 @@ pub(crate) fn is_plain_text(bytes: &[u8]) -> bool {
     chunks.remainder().iter().all(|&b| ok(b))
 }
 
+/// Group, deduplication and receive-attempt ids: 1–128 printable ASCII characters.
+pub(crate) fn is_valid_fifo_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
+/// The deduplication id content-based deduplication gives a body: its SHA-256, in hex.
+pub(crate) fn content_deduplication_id(body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let digest = Sha256::digest(body);
+    let mut s = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_deduplication_id_is_sha256_hex() {
+        assert_eq!(
+            content_deduplication_id(b"hello"),
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+    }
+
+    #[test]
+    fn fifo_ids_are_1_to_128_printable_ascii() {
+        assert!(is_valid_fifo_id("a"));
+        assert!(is_valid_fifo_id(&"x".repeat(128)));
+        assert!(!is_valid_fifo_id(""));
+        assert!(!is_valid_fifo_id(&"x".repeat(129)));
+        assert!(!is_valid_fifo_id("a b"));
+        assert!(!is_valid_fifo_id("é"));
+    }
 
     #[test]
     fn plain_text_fast_path() {

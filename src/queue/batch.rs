@@ -84,25 +84,50 @@ impl<T> BatchResult<T> {
     }
 }
 
-/// Checks the rules that reject a whole batch.
-fn check_batch<T>(entries: &[BatchEntry<T>]) -> Result<(), QueueError> {
+/// Why a whole batch request is refused, before any entry is looked at alone.
+/// Queue and topic batches share these rules and convert this into their error.
+pub(crate) enum BatchRefusal {
+    Empty,
+    TooMany(usize),
+    BadId(String),
+    DuplicateId(String),
+}
+
+/// The rules every batch shares: 1–10 entries, ids of 1–80 `[A-Za-z0-9_-]`, distinct.
+pub(crate) fn check_batch_entries<T>(entries: &[BatchEntry<T>]) -> Result<(), BatchRefusal> {
     if entries.is_empty() {
-        return Err(QueueError::EmptyBatchRequest);
+        return Err(BatchRefusal::Empty);
     }
     if entries.len() > 10 {
-        return Err(QueueError::TooManyEntriesInBatchRequest { count: entries.len() });
+        return Err(BatchRefusal::TooMany(entries.len()));
     }
     let mut seen = HashSet::with_capacity(entries.len());
     for e in entries {
         let id = e.id.as_str();
         if id.is_empty() || id.len() > 80 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            return Err(QueueError::InvalidBatchEntryId(id.to_owned()));
+            return Err(BatchRefusal::BadId(id.to_owned()));
         }
         if !seen.insert(id) {
-            return Err(QueueError::BatchEntryIdsNotDistinct(id.to_owned()));
+            return Err(BatchRefusal::DuplicateId(id.to_owned()));
         }
     }
     Ok(())
+}
+
+impl From<BatchRefusal> for QueueError {
+    fn from(r: BatchRefusal) -> Self {
+        match r {
+            BatchRefusal::Empty => QueueError::EmptyBatchRequest,
+            BatchRefusal::TooMany(count) => QueueError::TooManyEntriesInBatchRequest { count },
+            BatchRefusal::BadId(id) => QueueError::InvalidBatchEntryId(id),
+            BatchRefusal::DuplicateId(id) => QueueError::BatchEntryIdsNotDistinct(id),
+        }
+    }
+}
+
+/// Checks the rules that reject a whole batch.
+fn check_batch<T>(entries: &[BatchEntry<T>]) -> Result<(), QueueError> {
+    Ok(check_batch_entries(entries)?)
 }
 
 impl Queue {

@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
+pub(crate) use batch::{check_batch_entries, BatchRefusal};
 pub use batch::{BatchEntry, BatchResult, BatchResultErrorEntry};
 pub use config::{
     DeduplicationScope, FifoThroughputLimit, QueueConfig, RedriveAllowPolicy, RedrivePolicy, MAX_DELAY,

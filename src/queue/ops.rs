@@ -5,14 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 
 use super::config::{DeduplicationScope, MAX_DELAY, MAX_VISIBILITY_TIMEOUT};
 use super::state::{Entry, Extra, MsgState, NewMessage, State, MAX_IN_FLIGHT};
 use super::types::{OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt};
 use super::{Queue, QueueConfig, QueueError};
 use crate::clock::Timestamp;
-use crate::message::{first_invalid_body_char, is_plain_text, MessageId};
+use crate::message::{content_deduplication_id, first_invalid_body_char, is_plain_text, is_valid_fifo_id, MessageId};
 
 /// The first FIFO sequence number: 20 digits, like the service's.
 const FIFO_SEQUENCE_START: u128 = 10_000_000_000_000_000_000;
@@ -60,7 +59,7 @@ impl Queue {
             let group = msg.group_id.as_deref().unwrap_or_default();
             let id: Arc<str> = match (&msg.deduplication_id, st.config.content_based_deduplication) {
                 (Some(id), _) => Arc::from(id.as_str()),
-                (None, true) => Arc::from(hex(&Sha256::digest(&msg.body))),
+                (None, true) => Arc::from(content_deduplication_id(&msg.body)),
                 (None, false) => {
                     return Err(QueueError::InvalidParameterValue(
                         "a FIFO queue without content-based deduplication needs a deduplication id".into(),
@@ -497,19 +496,10 @@ pub(crate) fn check_message(msg: &OutgoingMessage, fifo: bool) -> Result<(), Que
 
 /// Group ids, deduplication ids and attempt ids: 1–128 printable ASCII characters.
 fn check_fifo_id(what: &str, id: &str) -> Result<(), QueueError> {
-    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+    if !is_valid_fifo_id(id) {
         return Err(QueueError::InvalidParameterValue(format!(
             "{what} {id:?} must be 1 to 128 printable ASCII characters"
         )));
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }

@@ -47,6 +47,18 @@ pub enum TopicError {
     },
 }
 
+impl From<crate::queue::BatchRefusal> for TopicError {
+    fn from(r: crate::queue::BatchRefusal) -> Self {
+        use crate::queue::BatchRefusal;
+        match r {
+            BatchRefusal::Empty => TopicError::EmptyBatchRequest,
+            BatchRefusal::TooMany(count) => TopicError::TooManyEntriesInBatchRequest { count },
+            BatchRefusal::BadId(id) => TopicError::InvalidBatchEntryId(id),
+            BatchRefusal::DuplicateId(id) => TopicError::BatchEntryIdsNotDistinct(id),
+        }
+    }
+}
+
 impl TopicError {
     /// The AWS error code, such as `InvalidParameter` or `NotFound`.
     pub fn code(&self) -> &'static str {

@@ -1,18 +1,18 @@
 //! Publishing: the [`Publish`] request, its validation, receipts and batches.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 
 use super::config::{MAX_PUBLISH_SIZE, MAX_SUBJECT_CHARS};
 use super::subscription::Protocol;
 use super::{Counters, Topic, TopicError};
 use crate::clock::Timestamp;
-use crate::message::{validate_attribute_name, AttributeValue, MessageAttributes, MessageId};
-use crate::queue::{BatchEntry, BatchResultErrorEntry};
+use crate::message::{
+    content_deduplication_id, is_valid_fifo_id, validate_attribute_name, AttributeValue, MessageAttributes, MessageId,
+};
+use crate::queue::{check_batch_entries, BatchEntry, BatchResultErrorEntry};
 
 /// A message to publish: body plus optional subject, attributes, message structure
 /// and FIFO ids.
@@ -316,7 +316,7 @@ impl Topic {
                     check_fifo_id("deduplication id", d)?;
                     Some(d.clone())
                 }
-                (None, true) => Some(hex(&Sha256::digest(&p.body))),
+                (None, true) => Some(content_deduplication_id(&p.body)),
                 (None, false) => {
                     return invalid("a FIFO topic without content-based deduplication needs a deduplication id".into())
                 }
@@ -355,7 +355,7 @@ fn parse_structure(text: &str) -> Result<Structure, TopicError> {
 
 /// Group and deduplication ids: 1–128 printable ASCII characters.
 fn check_fifo_id(what: &str, id: &str) -> Result<(), TopicError> {
-    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+    if !is_valid_fifo_id(id) {
         return Err(TopicError::InvalidParameter(format!(
             "the {what} must be 1 to 128 printable ASCII characters, got {id:?}"
         )));
@@ -363,32 +363,9 @@ fn check_fifo_id(what: &str, id: &str) -> Result<(), TopicError> {
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// The rules that reject a whole batch.
 fn check_batch(entries: &[BatchEntry<Publish>]) -> Result<(), TopicError> {
-    if entries.is_empty() {
-        return Err(TopicError::EmptyBatchRequest);
-    }
-    if entries.len() > 10 {
-        return Err(TopicError::TooManyEntriesInBatchRequest { count: entries.len() });
-    }
-    let mut seen = HashSet::with_capacity(entries.len());
-    for e in entries {
-        let id = e.id();
-        if id.is_empty() || id.len() > 80 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            return Err(TopicError::InvalidBatchEntryId(id.to_owned()));
-        }
-        if !seen.insert(id) {
-            return Err(TopicError::BatchEntryIdsNotDistinct(id.to_owned()));
-        }
-    }
+    check_batch_entries(entries)?;
     let size: usize = entries.iter().map(|e| e.item().size()).sum();
     if size > MAX_PUBLISH_SIZE {
         return Err(TopicError::BatchRequestTooLong { size, limit: MAX_PUBLISH_SIZE });
