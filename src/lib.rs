@@ -136,6 +136,7 @@
 
 mod clock;
 mod cloud;
+mod dedup;
 mod error;
 mod message;
 mod metrics;

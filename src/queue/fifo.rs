@@ -12,15 +12,15 @@ use std::time::Duration;
 use super::state::{Entry, MsgState, Ref};
 use super::types::ReceivedMessage;
 use crate::clock::Timestamp;
+use crate::dedup::DedupWindow;
 use crate::message::MessageId;
 
-// Keys here are group, deduplication and attempt ids hashed on every FIFO send and
-// receive; FxHash is several times faster than SipHash on them, and flooding is no
+// Keys here are group and attempt ids hashed on every FIFO send and receive; FxHash is several times faster than SipHash on them, and flooding is no
 // concern for an in-process store.
 use rustc_hash::FxHashMap;
 
 /// How long a deduplication id or a receive attempt id is remembered.
-pub(crate) const FIFO_WINDOW: Duration = Duration::from_secs(300);
+pub(crate) const FIFO_WINDOW: Duration = crate::dedup::DEDUP_WINDOW;
 
 #[derive(Default)]
 struct Group {
@@ -34,8 +34,7 @@ struct Group {
 pub(crate) struct FifoIndex {
     groups: FxHashMap<Arc<str>, Group>,
     ready: VecDeque<Arc<str>>,
-    dedup: FxHashMap<Arc<str>, (MessageId, u128)>,
-    dedup_order: VecDeque<(Timestamp, Arc<str>)>,
+    dedup: DedupWindow,
     attempts: FxHashMap<String, Vec<ReceivedMessage>>,
     attempt_order: VecDeque<(Timestamp, String)>,
     pub(crate) next_sequence: u128,
@@ -143,11 +142,6 @@ impl FifoIndex {
     }
 
     fn expire(&mut self, now: Timestamp) {
-        while self.dedup_order.front().is_some_and(|(t, _)| *t <= now) {
-            if let Some((_, k)) = self.dedup_order.pop_front() {
-                self.dedup.remove(&k);
-            }
-        }
         while self.attempt_order.front().is_some_and(|(t, _)| *t <= now) {
             if let Some((_, k)) = self.attempt_order.pop_front() {
                 self.attempts.remove(&k);
@@ -157,14 +151,12 @@ impl FifoIndex {
 
     /// The original message id and sequence number of a duplicate within the window.
     pub(crate) fn duplicate_of(&mut self, now: Timestamp, key: &str) -> Option<(MessageId, u128)> {
-        self.expire(now);
-        self.dedup.get(key).copied()
+        self.dedup.original(now, key)
     }
 
     /// Remembers a deduplication key for five minutes.
     pub(crate) fn remember(&mut self, now: Timestamp, key: Arc<str>, id: MessageId, seq: u128) {
-        self.dedup_order.push_back((now + FIFO_WINDOW, Arc::clone(&key)));
-        self.dedup.insert(key, (id, seq));
+        self.dedup.remember(now, key, id, seq);
     }
 
     /// The shared name of a group that has messages, so each message need not
