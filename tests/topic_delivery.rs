@@ -166,6 +166,27 @@ fn raw_delivery_shares_the_body_bytes_and_maps_attributes() {
 }
 
 #[test]
+fn structured_messages_carry_no_attributes_so_eleven_do_not_block_raw_delivery() {
+    // given a raw subscription with a DLQ
+    let (cloud, t) = setup();
+    let q = queue(&cloud, "orders");
+    let dlq = queue(&cloud, "orders-dlq");
+    t.subscribe(Subscription::queue(&q).raw_delivery(true).dead_letter_queue(&dlq)).unwrap();
+    // when a structured message with eleven attributes is published
+    let mut p = Publish::new(r#"{"default":"plain","sqs":"for queues"}"#).message_structure_json();
+    for i in 0..11 {
+        p = p.attribute(format!("a{i}"), AttributeValue::string("v"));
+    }
+    t.publish(p).unwrap();
+    // then the queue gets the sqs text without attributes, and nothing goes to the DLQ
+    let got = q.try_receive().unwrap().unwrap();
+    assert_eq!(got.body_str(), "for queues");
+    assert!(got.attributes().is_empty());
+    assert!(dlq.try_receive().unwrap().is_none());
+    assert_eq!(metric(&cloud, "NumberOfNotificationsFailed"), 0.0);
+}
+
+#[test]
 fn raw_delivery_with_more_than_ten_attributes_goes_to_the_subscription_dlq() {
     // given a raw subscription with a DLQ and one without
     let (cloud, t) = setup();
@@ -346,6 +367,40 @@ fn retry_times_are_the_same_for_the_same_seed() {
         dues
     };
     assert_eq!(run(), run());
+}
+
+#[test]
+fn backoff_delays_are_jittered_by_the_seed_within_a_tenth() {
+    // given a policy whose 12 retries all back off linearly from 1 s to 100 s
+    let policy = DeliveryPolicy::default()
+        .num_retries(12)
+        .num_no_delay_retries(0)
+        .num_min_delay_retries(0)
+        .num_max_delay_retries(0)
+        .min_delay(Duration::from_secs(1))
+        .max_delay(Duration::from_secs(100));
+    let gaps = |seed: u64| {
+        let cloud = Cloud::builder().manual_clock().seed(seed).build();
+        let t = cloud.create_topic("invoices", TopicConfig::default()).unwrap();
+        let (log, f) = recording_callback(&cloud, u32::MAX);
+        t.subscribe(Subscription::callback(f).delivery_policy(policy.clone())).unwrap();
+        t.publish(Publish::new("x")).unwrap();
+        cloud.advance(Duration::from_secs(3_600));
+        let times: Vec<Timestamp> = log.lock().unwrap().iter().map(|(_, t)| *t).collect();
+        assert_eq!(times.len(), 13, "first try and 12 retries");
+        times.windows(2).map(|w| w[1] - w[0]).collect::<Vec<Duration>>()
+    };
+    let (a, b) = (gaps(1), gaps(2));
+    // then each gap lies within 10% under its nominal delay, and the seed decides where
+    for (retry, (ga, gb)) in (1..).zip(a.iter().zip(&b)) {
+        let nominal = policy.nominal_delay(retry).unwrap();
+        let floor = nominal.mul_f64(0.9).max(Duration::from_secs(1)) - Duration::from_millis(1);
+        for g in [ga, gb] {
+            assert!(*g >= floor && *g <= nominal + Duration::from_millis(1), "retry {retry}: {g:?} vs {nominal:?}");
+        }
+    }
+    assert_ne!(a, b, "different seeds give different jitter");
+    assert_eq!(a, gaps(1), "the same seed gives the same times");
 }
 
 #[test]

@@ -361,8 +361,15 @@ fn invalid_policies_are_rejected_with_invalid_parameter() {
         r#"{"a":["1"],"b":["1"],"c":["1"],"d":["1"],"e":["1"],"f":["1"]}"#,
         r#"{"a":[{"cidr":"10.0.0.0"}]}"#,
         r#"{"$or":"x"}"#,
+        // 6 x 6 x 5 = 180 combinations: over the 150 limit
+        r#"{"a":["1","2","3","4","5","6"],"b":["1","2","3","4","5","6"],"c":["1","2","3","4","5"]}"#,
     ] {
         let err = FilterPolicy::parse(bad).unwrap_err();
         assert_eq!(err.code(), "InvalidParameter", "{bad}");
     }
+    // 5 x 5 x 6 = 150 combinations is the most allowed
+    assert!(FilterPolicy::parse(
+        r#"{"a":["1","2","3","4","5"],"b":["1","2","3","4","5"],"c":["1","2","3","4","5","6"]}"#
+    )
+    .is_ok());
 }
