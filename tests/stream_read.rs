@@ -230,3 +230,29 @@ fn iterators_work_on_closed_shards() {
     let out = s.get_records(&latest, 10).unwrap();
     assert!(out.records().is_empty() && out.next_iterator().is_none());
 }
+
+#[test]
+fn a_sequence_number_never_issued_in_the_shard_is_rejected() {
+    let (_c, s, id) = stream(2);
+    // Given a number drawn for shard 1, then the first record of shard 0…
+    let on_other = *s.put_record(PutRecord::new("k", "x").explicit_hash_key(u128::MAX)).unwrap().sequence_number();
+    put(&s, "a");
+    // …when the same counter is dressed up with shard 0's bits: below shard 0's oldest
+    // record, above its start, but never issued there and nothing has expired.
+    let made_up: SequenceNumber =
+        (on_other.as_u128() & !u128::from(u32::MAX) | u128::from(id.index())).to_string().parse().unwrap();
+    for position in [StartingPosition::AtSequenceNumber(made_up), StartingPosition::AfterSequenceNumber(made_up)] {
+        let err = s.shard_iterator(&id, position).unwrap_err();
+        assert_eq!(err.code(), "InvalidArgumentException", "{position:?}");
+    }
+}
+
+#[test]
+fn a_sequence_number_trimmed_by_retention_reads_from_the_trim_horizon() {
+    let (cloud, s, id) = stream(1);
+    let old = put(&s, "old");
+    cloud.advance(Duration::from_secs(24 * 3600));
+    put(&s, "kept"); // the put trims the expired record
+    let it = s.shard_iterator(&id, StartingPosition::AtSequenceNumber(old)).unwrap();
+    assert_eq!(data(&s, &it), ["kept"]);
+}
