@@ -202,3 +202,17 @@ fn records_are_readable_in_order_across_parents_and_children() {
     put.sort();
     assert_eq!(read, put);
 }
+
+#[test]
+fn growing_retention_does_not_bring_an_expired_parent_back() {
+    let (cloud, s) = stream(1);
+    s.put_record(PutRecord::new("k", "in parent")).unwrap();
+    s.split_shard(&id(0), 1 << 127).unwrap();
+    cloud.advance(Duration::from_secs(25 * 3600));
+    s.increase_retention(Duration::from_secs(72 * 3600)).unwrap();
+    let listed: Vec<ShardId> = s.shards().iter().map(|sh| *sh.shard_id()).collect();
+    assert_eq!(listed, [id(1), id(2)], "the expired parent stays gone");
+    let err = s.shard_iterator(&id(0), StartingPosition::TrimHorizon).unwrap_err();
+    assert_eq!(err.code(), "ResourceNotFoundException");
+    assert_eq!(s.shard(&id(0)).unwrap_err().code(), "ResourceNotFoundException");
+}

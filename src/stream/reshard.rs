@@ -189,8 +189,8 @@ impl Stream {
         let now = self.shared.clock.now();
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
-        // Drop what has expired under the old period first, so growing it cannot
-        // bring those records back.
+        // Drop what has expired under the old period first, and retire closed shards
+        // past it, so growing it cannot bring those records or shards back.
         st.trim_all(now);
         st.retention = retention;
         Ok(())

@@ -35,6 +35,9 @@ pub(crate) struct ShardLog {
     pub(crate) trimmed_through: Option<SequenceNumber>,
     pub(crate) ending: Option<SequenceNumber>,
     pub(crate) closed_at: Option<Timestamp>,
+    /// Set once the shard is closed and past retention: it stays gone even if
+    /// retention grows later.
+    pub(crate) expired: bool,
     pub(crate) children: Vec<ShardId>,
 }
 
@@ -66,6 +69,7 @@ impl ShardCell {
                 trimmed_through: None,
                 ending: None,
                 closed_at: None,
+                expired: false,
                 children: Vec::new(),
             }),
             limits: Mutex::new(ShardLimits::default()),
@@ -85,15 +89,22 @@ impl ShardCell {
 
     /// Whether the shard is closed and every record it could hold has expired.
     pub(crate) fn is_gone(&self, now: Timestamp, retention: Duration) -> bool {
-        let log = self.log.read();
-        match (log.closed_at, expiry_horizon(now, retention)) {
-            (Some(closed), Some(horizon)) => closed <= horizon,
-            _ => false,
-        }
+        self.log.read().is_gone(expiry_horizon(now, retention))
     }
 }
 
 impl ShardLog {
+    fn is_gone(&self, horizon: Option<Timestamp>) -> bool {
+        self.expired || self.closed_at.zip(horizon).is_some_and(|(closed, h)| closed <= h)
+    }
+
+    /// Drops expired records and, once a closed shard is past retention, marks it
+    /// gone for good.
+    pub(crate) fn expire(&mut self, horizon: Option<Timestamp>) {
+        self.trim(horizon);
+        self.expired = self.is_gone(horizon);
+    }
+
     /// Index of the first record that has not expired.
     pub(crate) fn live_start(&self, horizon: Option<Timestamp>) -> usize {
         match horizon {
