@@ -288,7 +288,7 @@ impl Cloud {
                 deleted: false,
                 retention: config.retention,
                 max_record_size: config.max_record_size,
-                enforce_limits: config.enforce_limits,
+                enforce_limits: config.enforce_limits.unwrap_or_else(|| self.throttling()),
                 shards: Vec::new(),
                 open: Vec::new(),
                 scalings: VecDeque::new(),
