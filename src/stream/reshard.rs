@@ -127,8 +127,9 @@ impl Stream {
         Ok(())
     }
 
-    /// Rescales to `target` open shards of equal width (the last absorbs the
-    /// remainder of `2^128 / target`), by splits and merges that record lineage.
+    /// Rescales to `target` open shards of equal width (±1 key: the remainder of
+    /// `2^128 / target` is spread over the last shards), by splits and merges that
+    /// record lineage.
     ///
     /// Errors: `InvalidArgumentException` unless `target` is within ½× to 2× of the
     /// current open count; `LimitExceededException` past 10 calls in 24 hours or the
@@ -157,7 +158,7 @@ impl Stream {
                 "at most {MAX_SCALINGS_PER_DAY} shard count updates are allowed in 24 hours"
             )));
         }
-        let goal = hash::even_ranges(target);
+        let goal = hash::scaled_ranges(target);
         // First split wherever a goal range starts inside an open shard…
         for &(goal_start, _) in goal.iter().skip(1) {
             let i = st.open.partition_point(|o| o.start <= goal_start);
