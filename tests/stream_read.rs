@@ -256,3 +256,15 @@ fn a_sequence_number_trimmed_by_retention_reads_from_the_trim_horizon() {
     let it = s.shard_iterator(&id, StartingPosition::AtSequenceNumber(old)).unwrap();
     assert_eq!(data(&s, &it), ["kept"]);
 }
+
+#[test]
+fn get_records_without_a_limit_returns_up_to_10000_records() {
+    let (_c, s, id) = stream(1);
+    for _ in 0..21 {
+        s.put_records((0..500).map(|_| PutRecord::new("k", "x"))).unwrap();
+    }
+    let it = s.shard_iterator(&id, StartingPosition::TrimHorizon).unwrap();
+    let out = s.get_records(&it, None).unwrap();
+    assert_eq!(out.records().len(), 10_000);
+    assert_eq!(s.get_records(out.next_iterator().unwrap(), None).unwrap().records().len(), 500);
+}

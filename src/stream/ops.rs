@@ -189,15 +189,21 @@ impl Stream {
         Ok(ShardIterator::issue(self.shared.secret, self.shared.iterator_ids(), cell.id.0, at, now))
     }
 
-    /// Reads up to `limit` records (1–10,000; at most 10 MiB) from an iterator's
-    /// position, in order, with a fresh iterator for the next call. At the end of a
-    /// closed shard there is no next iterator and the child shards are listed.
+    /// Reads up to `limit` records (1–10,000; `None` means 10,000; at most 10 MiB)
+    /// from an iterator's position, in order, with a fresh iterator for the next call.
+    /// At the end of a closed shard there is no next iterator and the child shards are
+    /// listed. `limit` takes a plain number or an `Option`.
     ///
     /// Errors: `InvalidArgumentException` for a bad limit or a forged or foreign
     /// iterator, `ExpiredIteratorException` after 5 minutes,
     /// `ProvisionedThroughputExceededException` when limits are on and the shard is
     /// at its read limit.
-    pub fn get_records(&self, iterator: &ShardIterator, limit: usize) -> Result<GetRecordsOutput, StreamError> {
+    pub fn get_records(
+        &self,
+        iterator: &ShardIterator,
+        limit: impl Into<Option<usize>>,
+    ) -> Result<GetRecordsOutput, StreamError> {
+        let limit = limit.into().unwrap_or(MAX_GET_RECORDS_LIMIT);
         if limit == 0 || limit > MAX_GET_RECORDS_LIMIT {
             return Err(StreamError::invalid(format!("limit {limit} must be between 1 and {MAX_GET_RECORDS_LIMIT}")));
         }
