@@ -268,3 +268,22 @@ fn get_records_without_a_limit_returns_up_to_10000_records() {
     assert_eq!(out.records().len(), 10_000);
     assert_eq!(s.get_records(out.next_iterator().unwrap(), None).unwrap().records().len(), 500);
 }
+
+#[test]
+fn at_timestamp_in_the_future_skips_records_arriving_before_it() {
+    let (cloud, s, id) = stream(1);
+    let t = cloud.now() + Duration::from_secs(10);
+    let it = s.shard_iterator(&id, StartingPosition::AtTimestamp(t)).unwrap();
+    // Given records put after the iterator was issued but before `t`…
+    put(&s, "early-1");
+    cloud.advance(Duration::from_secs(5));
+    put(&s, "early-2");
+    let out = s.get_records(&it, 10).unwrap();
+    assert!(out.records().is_empty(), "nothing has arrived at or after t yet");
+    cloud.advance(Duration::from_secs(5));
+    put(&s, "on-time");
+    // …then only records arriving at or after `t` are read, by the first iterator and
+    // by the one handed back from the empty read alike.
+    assert_eq!(data(&s, &it), ["on-time"]);
+    assert_eq!(data(&s, out.next_iterator().unwrap()), ["on-time"]);
+}
