@@ -64,7 +64,7 @@ impl StreamConfig {
         }
     }
 
-    /// How long records stay readable: 24–8,760 hours (default 24).
+    /// How long records stay readable: 24–8,760 whole hours (default 24).
     pub fn retention(mut self, d: Duration) -> Self {
         self.retention = d;
         self
@@ -111,7 +111,11 @@ impl StreamConfig {
     }
 }
 
+/// Retention is set in whole hours, as AWS takes it (`RetentionPeriodHours`).
 pub(crate) fn check_retention(d: Duration) -> Result<(), StreamError> {
+    if d.as_nanos() % Duration::from_secs(3600).as_nanos() != 0 {
+        return Err(StreamError::invalid(format!("retention period {d:?} must be a whole number of hours")));
+    }
     if !(MIN_RETENTION..=MAX_RETENTION).contains(&d) {
         return Err(StreamError::invalid(format!(
             "retention period {} h must be between 24 and 8760 hours",
