@@ -287,3 +287,23 @@ fn at_timestamp_in_the_future_skips_records_arriving_before_it() {
     assert_eq!(data(&s, &it), ["on-time"]);
     assert_eq!(data(&s, out.next_iterator().unwrap()), ["on-time"]);
 }
+
+#[test]
+fn at_timestamp_works_on_a_closed_shard() {
+    let (cloud, s, id) = stream(1);
+    put(&s, "t0");
+    cloud.advance(Duration::from_secs(10));
+    let t10 = cloud.now();
+    put(&s, "t10");
+    s.split_shard(&id, 1 << 127).unwrap();
+    let it = s.shard_iterator(&id, StartingPosition::AtTimestamp(t10)).unwrap();
+    let out = s.get_records(&it, 10).unwrap();
+    let got: Vec<&[u8]> = out.records().iter().map(|r| r.data().as_ref()).collect();
+    assert_eq!(got, [b"t10".as_ref()]);
+    assert!(out.next_iterator().is_none(), "read to the end of the closed shard");
+    assert_eq!(out.child_shards().len(), 2);
+    // A time after every record of the closed shard reads nothing and ends it.
+    let later = s.shard_iterator(&id, StartingPosition::AtTimestamp(t10 + Duration::from_secs(1))).unwrap();
+    let out = s.get_records(&later, 10).unwrap();
+    assert!(out.records().is_empty() && out.next_iterator().is_none());
+}

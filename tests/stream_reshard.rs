@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use localcloud::stream_limits::MAX_OPEN_SHARDS;
 use localcloud::{Cloud, PutRecord, Shard, ShardId, StartingPosition, Stream, StreamConfig};
 
 fn stream(shards: usize) -> (Cloud, Stream) {
@@ -215,4 +216,35 @@ fn growing_retention_does_not_bring_an_expired_parent_back() {
     let err = s.shard_iterator(&id(0), StartingPosition::TrimHorizon).unwrap_err();
     assert_eq!(err.code(), "ResourceNotFoundException");
     assert_eq!(s.shard(&id(0)).unwrap_err().code(), "ResourceNotFoundException");
+}
+
+#[test]
+fn resharding_past_the_open_shard_limit_is_limit_exceeded() {
+    let cloud = Cloud::builder().manual_clock().build();
+    let s = cloud.create_stream("full", StreamConfig::with_shards(MAX_OPEN_SHARDS)).unwrap();
+    let range = s.shards()[0].hash_key_range();
+    let err = s.split_shard(&id(0), range.start() + (range.end() - range.start()) / 2).unwrap_err();
+    assert_eq!(err.code(), "LimitExceededException");
+    assert_eq!(s.shards().len(), MAX_OPEN_SHARDS, "a rejected split changes nothing");
+    let half = MAX_OPEN_SHARDS / 2 + 1;
+    let s = cloud.create_stream("half", StreamConfig::with_shards(half)).unwrap();
+    assert_eq!(s.update_shard_count(2 * half).unwrap_err().code(), "LimitExceededException");
+    assert_eq!(s.shards().len(), half);
+}
+
+#[test]
+fn a_merged_childs_sequence_numbers_are_above_both_parents() {
+    let (_c, s) = stream(2);
+    let left = *s.put_record(PutRecord::new("k", "left").explicit_hash_key(0)).unwrap().sequence_number();
+    let right = *s.put_record(PutRecord::new("k", "right").explicit_hash_key(u128::MAX)).unwrap().sequence_number();
+    s.merge_shards(&id(1), &id(0)).unwrap();
+    let child = s.put_record(PutRecord::new("k", "child").explicit_hash_key(0)).unwrap();
+    assert_eq!(child.shard_id(), &id(2));
+    let shards = s.shards();
+    let starting = shards[2].sequence_number_range().starting_sequence_number();
+    for parent in &shards[..2] {
+        let ending = parent.sequence_number_range().ending_sequence_number().expect("parents are closed");
+        assert!(starting > ending, "child starts above {}", parent.shard_id());
+    }
+    assert!(*child.sequence_number() > left.max(right));
 }
