@@ -50,6 +50,7 @@ pub(crate) struct CloudInner {
     pub(crate) scheduler: Scheduler,
     pub(crate) metrics: Metrics,
     pub(crate) queues: QueueRegistry,
+    throttling: bool,
     seed: u64,
     seeds_drawn: AtomicU64,
     services: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
@@ -101,6 +102,12 @@ impl Cloud {
     /// The account id, `000000000000` unless configured.
     pub fn account_id(&self) -> &str {
         &self.inner.account_id
+    }
+
+    /// Whether throttling emulation is on by default for this cloud's resources (see
+    /// [`CloudBuilder::throttling`]).
+    pub fn throttling(&self) -> bool {
+        self.inner.throttling
     }
 
     /// The seed of this cloud's random choices.
@@ -192,12 +199,13 @@ impl fmt::Debug for Cloud {
             .field("account_id", &self.inner.account_id)
             .field("clock", &self.inner.clock)
             .field("seed", &self.inner.seed)
+            .field("throttling", &self.inner.throttling)
             .field("scheduler", &self.inner.scheduler)
             .finish()
     }
 }
 
-/// Configures a [`Cloud`]: clock, seed, region, account, workers.
+/// Configures a [`Cloud`]: clock, seed, region, account, workers, throttling.
 ///
 /// ```
 /// use localcloud::Cloud;
@@ -212,6 +220,7 @@ pub struct CloudBuilder {
     region: Option<String>,
     account_id: Option<String>,
     workers: Option<usize>,
+    throttling: bool,
 }
 
 impl fmt::Debug for CloudBuilder {
@@ -222,6 +231,7 @@ impl fmt::Debug for CloudBuilder {
             .field("region", &self.region)
             .field("account_id", &self.account_id)
             .field("workers", &self.workers)
+            .field("throttling", &self.throttling)
             .finish()
     }
 }
@@ -265,6 +275,28 @@ impl CloudBuilder {
         self
     }
 
+    /// Turns on throttling emulation for the services that have it — currently the
+    /// per-shard throughput limits of streams — as the default for resources created
+    /// in this cloud. Off by default. A stream's own
+    /// [`StreamConfig::enforce_limits`](crate::StreamConfig::enforce_limits) still
+    /// wins when set.
+    ///
+    /// ```
+    /// use localcloud::{Cloud, PutRecord, StreamConfig};
+    /// let cloud = Cloud::builder().manual_clock().throttling(true).build();
+    /// let s = cloud.create_stream("clicks", StreamConfig::with_shards(1))?;
+    /// for _ in 0..1000 {
+    ///     s.put_record(PutRecord::new("k", "x"))?;
+    /// }
+    /// let err = s.put_record(PutRecord::new("k", "x")).unwrap_err();
+    /// assert_eq!(err.code(), "ProvisionedThroughputExceededException");
+    /// # Ok::<(), localcloud::StreamError>(())
+    /// ```
+    pub fn throttling(mut self, on: bool) -> Self {
+        self.throttling = on;
+        self
+    }
+
     /// Builds the cloud, starting its workers if it runs on real time.
     pub fn build(self) -> Cloud {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock::new()));
@@ -278,6 +310,7 @@ impl CloudBuilder {
                 clock,
                 metrics: Metrics::default(),
                 queues: QueueRegistry::default(),
+                throttling: self.throttling,
                 seed,
                 seeds_drawn: AtomicU64::new(0),
                 services: Mutex::new(HashMap::new()),

@@ -190,3 +190,50 @@ fn handles_are_send_sync_clone_and_debug() {
     check::<localcloud::Record>();
     check::<localcloud::StreamError>();
 }
+
+#[test]
+fn retention_must_be_a_whole_number_of_hours() {
+    let cloud = cloud();
+    let half = Duration::from_secs(30 * 60);
+    let err = cloud.create_stream("t", StreamConfig::with_shards(1).retention(24 * HOUR + half)).unwrap_err();
+    assert_eq!(err.code(), "InvalidArgumentException");
+    let s = cloud.create_stream("s", StreamConfig::with_shards(1).retention(48 * HOUR)).unwrap();
+    assert_eq!(s.increase_retention(48 * HOUR + half).unwrap_err().code(), "InvalidArgumentException");
+    assert_eq!(s.decrease_retention(47 * HOUR + half).unwrap_err().code(), "InvalidArgumentException");
+    assert_eq!(s.set_retention(30 * HOUR + Duration::from_nanos(1)).unwrap_err().code(), "InvalidArgumentException");
+    assert_eq!(s.retention(), 48 * HOUR);
+}
+
+#[test]
+fn retention_increase_or_decrease_to_the_current_period_is_a_no_op() {
+    let s = cloud().create_stream("s", StreamConfig::with_shards(1).retention(48 * HOUR)).unwrap();
+    s.increase_retention(48 * HOUR).unwrap();
+    s.decrease_retention(48 * HOUR).unwrap();
+    assert_eq!(s.retention(), 48 * HOUR);
+}
+
+#[test]
+fn concurrent_increases_never_leave_retention_below_one_that_succeeded() {
+    // Each increase checks and sets under one lock: the successful ones apply in
+    // ascending order, so the period ends at the largest of them.
+    for _ in 0..200 {
+        let s = cloud().create_stream("s", StreamConfig::with_shards(1)).unwrap();
+        let handles: Vec<_> = (0..4u32)
+            .map(|t| {
+                let s = s.clone();
+                std::thread::spawn(move || {
+                    let mut ok = Vec::new();
+                    for i in 0..100u32 {
+                        let hours = 25 + ((i * 4 + t) * 7919) % 8_000;
+                        if s.increase_retention(hours * HOUR).is_ok() {
+                            ok.push(hours);
+                        }
+                    }
+                    ok
+                })
+            })
+            .collect();
+        let best = handles.into_iter().flat_map(|h| h.join().unwrap()).max().unwrap();
+        assert_eq!(s.retention(), best * HOUR);
+    }
+}

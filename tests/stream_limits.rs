@@ -116,3 +116,31 @@ fn metrics_count_incoming_and_read_records_with_cloudwatch_names() {
     cloud.delete_stream("s").unwrap();
     assert_eq!(cloud.metrics().value("AWS/Kinesis", "s", "IncomingRecords"), None);
 }
+
+#[test]
+fn cloud_wide_throttling_turns_limits_on_for_new_streams() {
+    let cloud = Cloud::builder().manual_clock().throttling(true).build();
+    assert!(cloud.throttling());
+    let s = cloud.create_stream("s", StreamConfig::with_shards(1)).unwrap();
+    for _ in 0..1000 {
+        s.put_record(PutRecord::new("k", "x")).unwrap();
+    }
+    let err = s.put_record(PutRecord::new("k", "x")).unwrap_err();
+    assert_eq!(err.code(), "ProvisionedThroughputExceededException");
+}
+
+#[test]
+fn a_stream_setting_overrides_cloud_wide_throttling() {
+    let cloud = Cloud::builder().manual_clock().throttling(true).build();
+    let s = cloud.create_stream("s", StreamConfig::with_shards(1).enforce_limits(false)).unwrap();
+    let batch = || (0..500).map(|_| PutRecord::new("k", "x")).collect::<Vec<_>>();
+    for _ in 0..3 {
+        assert_eq!(s.put_records(batch()).unwrap().failed_record_count(), 0);
+    }
+    let quiet = Cloud::builder().manual_clock().build();
+    assert!(!quiet.throttling());
+    let s = quiet.create_stream("s", StreamConfig::with_shards(1).enforce_limits(true)).unwrap();
+    assert_eq!(s.put_records(batch()).unwrap().failed_record_count(), 0);
+    assert_eq!(s.put_records(batch()).unwrap().failed_record_count(), 0);
+    assert_eq!(s.put_records(batch()).unwrap().failed_record_count(), 500);
+}

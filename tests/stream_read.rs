@@ -230,3 +230,80 @@ fn iterators_work_on_closed_shards() {
     let out = s.get_records(&latest, 10).unwrap();
     assert!(out.records().is_empty() && out.next_iterator().is_none());
 }
+
+#[test]
+fn a_sequence_number_never_issued_in_the_shard_is_rejected() {
+    let (_c, s, id) = stream(2);
+    // Given a number drawn for shard 1, then the first record of shard 0…
+    let on_other = *s.put_record(PutRecord::new("k", "x").explicit_hash_key(u128::MAX)).unwrap().sequence_number();
+    put(&s, "a");
+    // …when the same counter is dressed up with shard 0's bits: below shard 0's oldest
+    // record, above its start, but never issued there and nothing has expired.
+    let made_up: SequenceNumber =
+        (on_other.as_u128() & !u128::from(u32::MAX) | u128::from(id.index())).to_string().parse().unwrap();
+    for position in [StartingPosition::AtSequenceNumber(made_up), StartingPosition::AfterSequenceNumber(made_up)] {
+        let err = s.shard_iterator(&id, position).unwrap_err();
+        assert_eq!(err.code(), "InvalidArgumentException", "{position:?}");
+    }
+}
+
+#[test]
+fn a_sequence_number_trimmed_by_retention_reads_from_the_trim_horizon() {
+    let (cloud, s, id) = stream(1);
+    let old = put(&s, "old");
+    cloud.advance(Duration::from_secs(24 * 3600));
+    put(&s, "kept"); // the put trims the expired record
+    let it = s.shard_iterator(&id, StartingPosition::AtSequenceNumber(old)).unwrap();
+    assert_eq!(data(&s, &it), ["kept"]);
+}
+
+#[test]
+fn get_records_without_a_limit_returns_up_to_10000_records() {
+    let (_c, s, id) = stream(1);
+    for _ in 0..21 {
+        s.put_records((0..500).map(|_| PutRecord::new("k", "x"))).unwrap();
+    }
+    let it = s.shard_iterator(&id, StartingPosition::TrimHorizon).unwrap();
+    let out = s.get_records(&it, None).unwrap();
+    assert_eq!(out.records().len(), 10_000);
+    assert_eq!(s.get_records(out.next_iterator().unwrap(), None).unwrap().records().len(), 500);
+}
+
+#[test]
+fn at_timestamp_in_the_future_skips_records_arriving_before_it() {
+    let (cloud, s, id) = stream(1);
+    let t = cloud.now() + Duration::from_secs(10);
+    let it = s.shard_iterator(&id, StartingPosition::AtTimestamp(t)).unwrap();
+    // Given records put after the iterator was issued but before `t`…
+    put(&s, "early-1");
+    cloud.advance(Duration::from_secs(5));
+    put(&s, "early-2");
+    let out = s.get_records(&it, 10).unwrap();
+    assert!(out.records().is_empty(), "nothing has arrived at or after t yet");
+    cloud.advance(Duration::from_secs(5));
+    put(&s, "on-time");
+    // …then only records arriving at or after `t` are read, by the first iterator and
+    // by the one handed back from the empty read alike.
+    assert_eq!(data(&s, &it), ["on-time"]);
+    assert_eq!(data(&s, out.next_iterator().unwrap()), ["on-time"]);
+}
+
+#[test]
+fn at_timestamp_works_on_a_closed_shard() {
+    let (cloud, s, id) = stream(1);
+    put(&s, "t0");
+    cloud.advance(Duration::from_secs(10));
+    let t10 = cloud.now();
+    put(&s, "t10");
+    s.split_shard(&id, 1 << 127).unwrap();
+    let it = s.shard_iterator(&id, StartingPosition::AtTimestamp(t10)).unwrap();
+    let out = s.get_records(&it, 10).unwrap();
+    let got: Vec<&[u8]> = out.records().iter().map(|r| r.data().as_ref()).collect();
+    assert_eq!(got, [b"t10".as_ref()]);
+    assert!(out.next_iterator().is_none(), "read to the end of the closed shard");
+    assert_eq!(out.child_shards().len(), 2);
+    // A time after every record of the closed shard reads nothing and ends it.
+    let later = s.shard_iterator(&id, StartingPosition::AtTimestamp(t10 + Duration::from_secs(1))).unwrap();
+    let out = s.get_records(&later, 10).unwrap();
+    assert!(out.records().is_empty() && out.next_iterator().is_none());
+}

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use localcloud::stream_limits::MAX_OPEN_SHARDS;
 use localcloud::{Cloud, PutRecord, Shard, ShardId, StartingPosition, Stream, StreamConfig};
 
 fn stream(shards: usize) -> (Cloud, Stream) {
@@ -131,15 +132,15 @@ fn closed_parents_stay_readable_until_their_records_expire() {
 
 #[test]
 fn update_shard_count_leaves_equal_width_open_shards_with_lineage() {
-    for (from, to) in [(1, 2), (4, 8), (4, 2), (3, 5), (5, 3), (4, 4), (6, 11)] {
+    for (from, to) in [(1, 2), (4, 8), (4, 2), (3, 5), (5, 3), (4, 4), (6, 11), (7, 7), (10, 13)] {
         let (_c, s) = stream(from);
         s.update_shard_count(to).unwrap();
         let open = open(&s);
         assert_eq!(open.len(), to, "{from} -> {to}");
         assert_tiles(&open);
         let widths: Vec<u128> = open.iter().map(|sh| sh.hash_key_range().end() - sh.hash_key_range().start()).collect();
-        assert!(widths[..to - 1].iter().all(|w| *w == widths[0]), "{from} -> {to}: {widths:?}");
-        assert!(widths[to - 1] - widths[0] < to as u128);
+        let (min, max) = (widths.iter().min().unwrap(), widths.iter().max().unwrap());
+        assert!(max - min <= 1, "{from} -> {to}: {widths:?}");
         let all = s.shards();
         for sh in all.iter().filter(|sh| sh.shard_id().index() >= from as u32) {
             let parent = sh.parent_shard_id().expect("every new shard records its parent");
@@ -201,4 +202,49 @@ fn records_are_readable_in_order_across_parents_and_children() {
     read.sort();
     put.sort();
     assert_eq!(read, put);
+}
+
+#[test]
+fn growing_retention_does_not_bring_an_expired_parent_back() {
+    let (cloud, s) = stream(1);
+    s.put_record(PutRecord::new("k", "in parent")).unwrap();
+    s.split_shard(&id(0), 1 << 127).unwrap();
+    cloud.advance(Duration::from_secs(25 * 3600));
+    s.increase_retention(Duration::from_secs(72 * 3600)).unwrap();
+    let listed: Vec<ShardId> = s.shards().iter().map(|sh| *sh.shard_id()).collect();
+    assert_eq!(listed, [id(1), id(2)], "the expired parent stays gone");
+    let err = s.shard_iterator(&id(0), StartingPosition::TrimHorizon).unwrap_err();
+    assert_eq!(err.code(), "ResourceNotFoundException");
+    assert_eq!(s.shard(&id(0)).unwrap_err().code(), "ResourceNotFoundException");
+}
+
+#[test]
+fn resharding_past_the_open_shard_limit_is_limit_exceeded() {
+    let cloud = Cloud::builder().manual_clock().build();
+    let s = cloud.create_stream("full", StreamConfig::with_shards(MAX_OPEN_SHARDS)).unwrap();
+    let range = s.shards()[0].hash_key_range();
+    let err = s.split_shard(&id(0), range.start() + (range.end() - range.start()) / 2).unwrap_err();
+    assert_eq!(err.code(), "LimitExceededException");
+    assert_eq!(s.shards().len(), MAX_OPEN_SHARDS, "a rejected split changes nothing");
+    let half = MAX_OPEN_SHARDS / 2 + 1;
+    let s = cloud.create_stream("half", StreamConfig::with_shards(half)).unwrap();
+    assert_eq!(s.update_shard_count(2 * half).unwrap_err().code(), "LimitExceededException");
+    assert_eq!(s.shards().len(), half);
+}
+
+#[test]
+fn a_merged_childs_sequence_numbers_are_above_both_parents() {
+    let (_c, s) = stream(2);
+    let left = *s.put_record(PutRecord::new("k", "left").explicit_hash_key(0)).unwrap().sequence_number();
+    let right = *s.put_record(PutRecord::new("k", "right").explicit_hash_key(u128::MAX)).unwrap().sequence_number();
+    s.merge_shards(&id(1), &id(0)).unwrap();
+    let child = s.put_record(PutRecord::new("k", "child").explicit_hash_key(0)).unwrap();
+    assert_eq!(child.shard_id(), &id(2));
+    let shards = s.shards();
+    let starting = shards[2].sequence_number_range().starting_sequence_number();
+    for parent in &shards[..2] {
+        let ending = parent.sequence_number_range().ending_sequence_number().expect("parents are closed");
+        assert!(starting > ending, "child starts above {}", parent.shard_id());
+    }
+    assert!(*child.sequence_number() > left.max(right));
 }

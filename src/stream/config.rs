@@ -41,11 +41,13 @@ pub struct StreamConfig {
     pub(crate) shards: usize,
     pub(crate) retention: Duration,
     pub(crate) max_record_size: usize,
-    pub(crate) enforce_limits: bool,
+    /// `None` follows the cloud's [`throttling`](crate::CloudBuilder::throttling).
+    pub(crate) enforce_limits: Option<bool>,
 }
 
 impl Default for StreamConfig {
-    /// One shard, 24 h retention, 1 MiB records, limits off.
+    /// One shard, 24 h retention, 1 MiB records, limits as the cloud's throttling
+    /// setting says (off unless turned on).
     fn default() -> Self {
         StreamConfig::with_shards(1)
     }
@@ -58,11 +60,11 @@ impl StreamConfig {
             shards: n,
             retention: MIN_RETENTION,
             max_record_size: DEFAULT_MAX_RECORD_SIZE,
-            enforce_limits: false,
+            enforce_limits: None,
         }
     }
 
-    /// How long records stay readable: 24–8,760 hours (default 24).
+    /// How long records stay readable: 24–8,760 whole hours (default 24).
     pub fn retention(mut self, d: Duration) -> Self {
         self.retention = d;
         self
@@ -75,10 +77,11 @@ impl StreamConfig {
     }
 
     /// Turns on the per-shard throughput limits (writes 1 MiB/s and 1,000 records/s;
-    /// reads 5 calls/s and 2 MiB/s), measured on the cloud's clock. Off by default,
-    /// so tests that do not care are never throttled.
+    /// reads 5 calls/s and 2 MiB/s), measured on the cloud's clock. Unless set here,
+    /// the cloud's [`throttling`](crate::CloudBuilder::throttling) decides, and that
+    /// is off by default, so tests that do not care are never throttled.
     pub fn enforce_limits(mut self, on: bool) -> Self {
-        self.enforce_limits = on;
+        self.enforce_limits = Some(on);
         self
     }
 
@@ -108,7 +111,11 @@ impl StreamConfig {
     }
 }
 
+/// Retention is set in whole hours, as AWS takes it (`RetentionPeriodHours`).
 pub(crate) fn check_retention(d: Duration) -> Result<(), StreamError> {
+    if d.as_nanos() % Duration::from_secs(3600).as_nanos() != 0 {
+        return Err(StreamError::invalid(format!("retention period {d:?} must be a whole number of hours")));
+    }
     if !(MIN_RETENTION..=MAX_RETENTION).contains(&d) {
         return Err(StreamError::invalid(format!(
             "retention period {} h must be between 24 and 8760 hours",

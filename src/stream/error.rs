@@ -45,7 +45,8 @@ pub enum StreamError {
         age_ms: u64,
     },
     /// A per-shard read or write limit was reached (only with
-    /// [`StreamConfig::enforce_limits`](crate::StreamConfig::enforce_limits)).
+    /// [`StreamConfig::enforce_limits`](crate::StreamConfig::enforce_limits) or the
+    /// cloud's [`throttling`](crate::CloudBuilder::throttling)).
     #[error("rate exceeded for shard {shard}: {limit}")]
     ProvisionedThroughputExceeded {
         /// The throttled shard.

@@ -30,6 +30,29 @@ pub(crate) fn even_ranges(n: usize) -> Vec<(u128, u128)> {
     starts.iter().enumerate().map(|(i, &s)| (s, starts.get(i + 1).map_or(u128::MAX, |next| next - 1))).collect()
 }
 
+/// The inclusive ranges of `n` shards covering the key space with widths that differ
+/// by at most one key, for uniform scaling: the remainder of `2^128 / n` is spread one
+/// key each over the last shards. Equal to [`even_ranges`] whenever that remainder is
+/// 0 or 1, so scaling to a stream's own creation layout then changes nothing.
+pub(crate) fn scaled_ranges(n: usize) -> Vec<(u128, u128)> {
+    if n <= 1 {
+        return vec![(0, u128::MAX)];
+    }
+    let n = n as u128;
+    let w = width(n);
+    // 2^128 mod n, from MAX = 2^128 − 1.
+    let rem = (u128::MAX % n + 1) % n;
+    let mut start = 0u128;
+    (0..n)
+        .map(|i| {
+            let len = w + u128::from(i >= n - rem);
+            let range = (start, start + (len - 1));
+            start = range.1.wrapping_add(1);
+            range
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +94,29 @@ mod tests {
             let last = r[n - 1].1 - r[n - 1].0;
             assert!(last >= w && last - w < n as u128);
         }
+    }
+
+    #[test]
+    fn scaled_ranges_tile_with_widths_within_one_key() {
+        for n in [1usize, 2, 3, 5, 6, 7, 10, 11, 63, 1000, 10_000] {
+            let r = scaled_ranges(n);
+            assert_eq!(r.len(), n);
+            assert_tiles(&r);
+            let widths: Vec<u128> = r.iter().map(|(s, e)| e - s).collect();
+            let (min, max) = (widths.iter().min().unwrap(), widths.iter().max().unwrap());
+            assert!(max - min <= 1, "{n}");
+        }
+    }
+
+    #[test]
+    fn scaled_ranges_match_the_creation_layout_when_the_remainder_is_at_most_one() {
+        for n in [2usize, 3, 4, 5, 8, 15, 17] {
+            let rem = (u128::MAX % n as u128 + 1) % n as u128;
+            if rem <= 1 {
+                assert_eq!(scaled_ranges(n), even_ranges(n), "{n}");
+            }
+        }
+        assert_ne!(scaled_ranges(7), even_ranges(7)); // 2^128 ≡ 4 (mod 7)
     }
 
     #[test]

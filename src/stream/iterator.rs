@@ -32,23 +32,27 @@ pub struct ShardIterator {
     pub(crate) shard: u32,
     /// The next read returns records with sequence numbers at or above this.
     pub(crate) position: u128,
+    /// …and that arrived at or after this: set by an AT_TIMESTAMP iterator issued
+    /// before any record reached its time, so that records arriving earlier but put
+    /// later are skipped. [`Timestamp::EPOCH`] when there is nothing to skip.
+    pub(crate) min_arrival: Timestamp,
     pub(crate) issued: Timestamp,
     /// Drawn from a per-stream counter, so every iterator handed out is new.
     pub(crate) serial: u64,
     pub(crate) tag: u64,
 }
 
-const TEXT_LEN: usize = 16 + 8 + 32 + 16 + 16 + 16;
+const TEXT_LEN: usize = 16 + 8 + 32 + 16 + 16 + 16 + 16;
 
 impl ShardIterator {
     pub(crate) fn issue(
         secret: u64,
         (stream_uid, serial): (u64, u64),
         shard: u32,
-        position: u128,
+        (position, min_arrival): (u128, Timestamp),
         issued: Timestamp,
     ) -> Self {
-        let mut it = ShardIterator { stream_uid, shard, position, issued, serial, tag: 0 };
+        let mut it = ShardIterator { stream_uid, shard, position, min_arrival, issued, serial, tag: 0 };
         it.tag = it.expected_tag(secret);
         it
     }
@@ -60,6 +64,7 @@ impl ShardIterator {
         h = mix(h ^ self.shard as u64);
         h = mix(h ^ self.position as u64);
         h = mix(h ^ (self.position >> 64) as u64);
+        h = mix(h ^ self.min_arrival.as_nanos());
         h = mix(h ^ self.serial);
         mix(h ^ self.issued.as_nanos())
     }
@@ -83,10 +88,11 @@ impl fmt::Display for ShardIterator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:016x}{:08x}{:032x}{:016x}{:016x}{:016x}",
+            "{:016x}{:08x}{:032x}{:016x}{:016x}{:016x}{:016x}",
             self.stream_uid,
             self.shard,
             self.position,
+            self.min_arrival.as_nanos(),
             self.issued.as_nanos(),
             self.serial,
             self.tag
@@ -113,9 +119,10 @@ impl FromStr for ShardIterator {
             stream_uid: u64_at(0)?,
             shard: u32::from_str_radix(field(16, 24)?, 16).map_err(|_| bad())?,
             position: u128::from_str_radix(field(24, 56)?, 16).map_err(|_| bad())?,
-            issued: Timestamp::from_nanos(u64_at(56)?),
-            serial: u64_at(72)?,
-            tag: u64_at(88)?,
+            min_arrival: Timestamp::from_nanos(u64_at(56)?),
+            issued: Timestamp::from_nanos(u64_at(72)?),
+            serial: u64_at(88)?,
+            tag: u64_at(104)?,
         })
     }
 }
@@ -179,7 +186,7 @@ mod tests {
 
     #[test]
     fn text_form_round_trips_and_verifies() {
-        let it = ShardIterator::issue(7, (3, 1), 2, u128::MAX - 5, Timestamp::from_secs(9));
+        let it = ShardIterator::issue(7, (3, 1), 2, (u128::MAX - 5, Timestamp::from_secs(4)), Timestamp::from_secs(9));
         let back: ShardIterator = it.to_string().parse().unwrap();
         assert_eq!(back, it);
         assert!(back.verify(7, 3).is_ok());
@@ -188,8 +195,10 @@ mod tests {
 
     #[test]
     fn edited_iterators_fail_verification() {
-        let it = ShardIterator::issue(7, (3, 1), 2, 100, Timestamp::from_secs(9));
-        let forged = ShardIterator { position: 99, ..it };
+        let it = ShardIterator::issue(7, (3, 1), 2, (100, Timestamp::from_secs(4)), Timestamp::from_secs(9));
+        let forged = ShardIterator { position: 99, ..it.clone() };
+        assert!(forged.verify(7, 3).is_err());
+        let forged = ShardIterator { min_arrival: Timestamp::EPOCH, ..it };
         assert!(forged.verify(7, 3).is_err());
     }
 

@@ -138,11 +138,12 @@ impl StreamState {
             .ok_or_else(|| StreamError::ShardNotFound { stream: shared.name.clone(), shard: *id })
     }
 
-    /// Drops every expired record of every shard, open or closed.
+    /// Drops every expired record of every shard, open or closed, and marks closed
+    /// shards past retention gone, so a longer retention later cannot revive them.
     fn trim_all(&self, now: Timestamp) {
         let horizon = shard::expiry_horizon(now, self.retention);
         for cell in &self.shards {
-            cell.log.write().trim(horizon);
+            cell.log.write().expire(horizon);
         }
     }
 
@@ -287,7 +288,7 @@ impl Cloud {
                 deleted: false,
                 retention: config.retention,
                 max_record_size: config.max_record_size,
-                enforce_limits: config.enforce_limits,
+                enforce_limits: config.enforce_limits.unwrap_or_else(|| self.throttling()),
                 shards: Vec::new(),
                 open: Vec::new(),
                 scalings: VecDeque::new(),

@@ -168,36 +168,45 @@ impl Stream {
         drop(st);
         let log = cell.log.read();
         let after_tip = log.last_seq.0 + 1;
+        let any_arrival = Timestamp::EPOCH;
         let at = match position {
-            StartingPosition::TrimHorizon => cell.starting.0,
-            StartingPosition::Latest => after_tip,
+            StartingPosition::TrimHorizon => (cell.starting.0, any_arrival),
+            StartingPosition::Latest => (after_tip, any_arrival),
             StartingPosition::AtSequenceNumber(seq) => {
                 log.check_known(&cell, seq)?;
-                seq.0
+                (seq.0, any_arrival)
             }
             StartingPosition::AfterSequenceNumber(seq) => {
                 log.check_known(&cell, seq)?;
-                seq.0 + 1
+                (seq.0 + 1, any_arrival)
             }
             StartingPosition::AtTimestamp(t) => {
                 let live = log.live_start(horizon);
                 let i = log.records.partition_point(|r| r.arrival < t).max(live);
-                log.records.get(i).map_or(after_tip, |r| r.sequence_number.0)
+                // With no record at or after `t` yet, start after the tip and let
+                // reads skip records that still arrive before `t`.
+                log.records.get(i).map_or((after_tip, t), |r| (r.sequence_number.0, any_arrival))
             }
         };
         drop(log);
         Ok(ShardIterator::issue(self.shared.secret, self.shared.iterator_ids(), cell.id.0, at, now))
     }
 
-    /// Reads up to `limit` records (1–10,000; at most 10 MiB) from an iterator's
-    /// position, in order, with a fresh iterator for the next call. At the end of a
-    /// closed shard there is no next iterator and the child shards are listed.
+    /// Reads up to `limit` records (1–10,000; `None` means 10,000; at most 10 MiB)
+    /// from an iterator's position, in order, with a fresh iterator for the next call.
+    /// At the end of a closed shard there is no next iterator and the child shards are
+    /// listed. `limit` takes a plain number or an `Option`.
     ///
     /// Errors: `InvalidArgumentException` for a bad limit or a forged or foreign
     /// iterator, `ExpiredIteratorException` after 5 minutes,
     /// `ProvisionedThroughputExceededException` when limits are on and the shard is
     /// at its read limit.
-    pub fn get_records(&self, iterator: &ShardIterator, limit: usize) -> Result<GetRecordsOutput, StreamError> {
+    pub fn get_records(
+        &self,
+        iterator: &ShardIterator,
+        limit: impl Into<Option<usize>>,
+    ) -> Result<GetRecordsOutput, StreamError> {
+        let limit = limit.into().unwrap_or(MAX_GET_RECORDS_LIMIT);
         if limit == 0 || limit > MAX_GET_RECORDS_LIMIT {
             return Err(StreamError::invalid(format!("limit {limit} must be between 1 and {MAX_GET_RECORDS_LIMIT}")));
         }
@@ -222,6 +231,11 @@ impl Stream {
         }
         let log = cell.log.read();
         let from = log.index_of(iterator.position, horizon);
+        // Arrivals never go backwards within a shard, so the skip is one bisection.
+        let from = match iterator.min_arrival {
+            Timestamp::EPOCH => from,
+            t => log.records.partition_point(|r| r.arrival < t).max(from),
+        };
         let mut records = Vec::with_capacity(limit.min(log.records.len() - from));
         let mut bytes = 0;
         for r in log.records.range(from..).take(limit) {
@@ -252,7 +266,9 @@ impl Stream {
         let age_ms = last.map_or(0, |(_, arrival)| (now - arrival).as_millis() as u64);
         counters.iterator_age_ms.store(age_ms, Ordering::Relaxed);
         let next = (!finished).then(|| {
-            let position = last.map_or(iterator.position, |(seq, _)| seq + 1);
+            // Once a record is returned, every later one arrived at or after it.
+            let position =
+                last.map_or((iterator.position, iterator.min_arrival), |(seq, _)| (seq + 1, Timestamp::EPOCH));
             ShardIterator::issue(self.shared.secret, self.shared.iterator_ids(), cell.id.0, position, now)
         });
         let child_shards = if children.is_empty() {

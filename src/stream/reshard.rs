@@ -127,8 +127,9 @@ impl Stream {
         Ok(())
     }
 
-    /// Rescales to `target` open shards of equal width (the last absorbs the
-    /// remainder of `2^128 / target`), by splits and merges that record lineage.
+    /// Rescales to `target` open shards of equal width (±1 key: the remainder of
+    /// `2^128 / target` is spread over the last shards), by splits and merges that
+    /// record lineage.
     ///
     /// Errors: `InvalidArgumentException` unless `target` is within ½× to 2× of the
     /// current open count; `LimitExceededException` past 10 calls in 24 hours or the
@@ -157,7 +158,7 @@ impl Stream {
                 "at most {MAX_SCALINGS_PER_DAY} shard count updates are allowed in 24 hours"
             )));
         }
-        let goal = hash::even_ranges(target);
+        let goal = hash::scaled_ranges(target);
         // First split wherever a goal range starts inside an open shard…
         for &(goal_start, _) in goal.iter().skip(1) {
             let i = st.open.partition_point(|o| o.start <= goal_start);
@@ -182,45 +183,60 @@ impl Stream {
         Ok(())
     }
 
-    /// Sets the retention period (24–8,760 hours). Records already expired stay gone
-    /// when it grows; records past the new period expire when it shrinks.
+    /// Sets the retention period (24–8,760 whole hours). Records already expired stay
+    /// gone when it grows; records past the new period expire when it shrinks.
+    ///
+    /// Errors: `InvalidArgumentException` outside the range or for a part of an hour.
     pub fn set_retention(&self, retention: Duration) -> Result<(), StreamError> {
+        self.change_retention(retention, None)
+    }
+
+    /// Grows the retention period (24–8,760 whole hours); `InvalidArgumentException`
+    /// if `retention` is shorter than the current one. The current period itself is
+    /// accepted and changes nothing, as AWS accepts it.
+    pub fn increase_retention(&self, retention: Duration) -> Result<(), StreamError> {
+        self.change_retention(retention, Some(Change::Increase))
+    }
+
+    /// Shrinks the retention period (24–8,760 whole hours); `InvalidArgumentException`
+    /// if `retention` is longer than the current one. The current period itself is
+    /// accepted and changes nothing, as AWS accepts it.
+    pub fn decrease_retention(&self, retention: Duration) -> Result<(), StreamError> {
+        self.change_retention(retention, Some(Change::Decrease))
+    }
+
+    /// Checks the direction against the current period and sets the new one under
+    /// one write lock, so a concurrent change cannot slip between check and set.
+    fn change_retention(&self, retention: Duration, change: Option<Change>) -> Result<(), StreamError> {
         check_retention(retention)?;
         let now = self.shared.clock.now();
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
-        // Drop what has expired under the old period first, so growing it cannot
-        // bring those records back.
+        let (hours, current) = (retention.as_secs() / 3600, st.retention.as_secs() / 3600);
+        match change {
+            Some(Change::Increase) if retention < st.retention => {
+                return Err(StreamError::invalid(format!(
+                    "increase requested to {hours} h, below the current {current} h; use decrease_retention"
+                )));
+            }
+            Some(Change::Decrease) if retention > st.retention => {
+                return Err(StreamError::invalid(format!(
+                    "decrease requested to {hours} h, above the current {current} h; use increase_retention"
+                )));
+            }
+            _ => {}
+        }
+        // Drop what has expired under the old period first, and retire closed shards
+        // past it, so growing it cannot bring those records or shards back.
         st.trim_all(now);
         st.retention = retention;
         Ok(())
     }
+}
 
-    /// Grows the retention period; `InvalidArgumentException` if `retention` is
-    /// shorter than the current one.
-    pub fn increase_retention(&self, retention: Duration) -> Result<(), StreamError> {
-        let current = self.retention();
-        if retention < current {
-            return Err(StreamError::invalid(format!(
-                "increase requested to {} h, below the current {} h",
-                retention.as_secs() / 3600,
-                current.as_secs() / 3600
-            )));
-        }
-        self.set_retention(retention)
-    }
-
-    /// Shrinks the retention period; `InvalidArgumentException` if `retention` is
-    /// longer than the current one.
-    pub fn decrease_retention(&self, retention: Duration) -> Result<(), StreamError> {
-        let current = self.retention();
-        if retention > current {
-            return Err(StreamError::invalid(format!(
-                "decrease requested to {} h, above the current {} h",
-                retention.as_secs() / 3600,
-                current.as_secs() / 3600
-            )));
-        }
-        self.set_retention(retention)
-    }
+/// Which way `increase_retention` and `decrease_retention` may move the period.
+#[derive(Clone, Copy)]
+enum Change {
+    Increase,
+    Decrease,
 }

@@ -30,8 +30,14 @@ pub(crate) struct ShardLog {
     /// after the records expire, so LATEST and sequence-number checks still work.
     pub(crate) last_seq: SequenceNumber,
     pub(crate) last_arrival: Timestamp,
+    /// The newest sequence number dropped by retention: a number at or below it may
+    /// have been a record, so it is accepted and reads from the trim horizon.
+    pub(crate) trimmed_through: Option<SequenceNumber>,
     pub(crate) ending: Option<SequenceNumber>,
     pub(crate) closed_at: Option<Timestamp>,
+    /// Set once the shard is closed and past retention: it stays gone even if
+    /// retention grows later.
+    pub(crate) expired: bool,
     pub(crate) children: Vec<ShardId>,
 }
 
@@ -60,8 +66,10 @@ impl ShardCell {
                 records: VecDeque::new(),
                 last_seq: starting,
                 last_arrival: now,
+                trimmed_through: None,
                 ending: None,
                 closed_at: None,
+                expired: false,
                 children: Vec::new(),
             }),
             limits: Mutex::new(ShardLimits::default()),
@@ -81,15 +89,22 @@ impl ShardCell {
 
     /// Whether the shard is closed and every record it could hold has expired.
     pub(crate) fn is_gone(&self, now: Timestamp, retention: Duration) -> bool {
-        let log = self.log.read();
-        match (log.closed_at, expiry_horizon(now, retention)) {
-            (Some(closed), Some(horizon)) => closed <= horizon,
-            _ => false,
-        }
+        self.log.read().is_gone(expiry_horizon(now, retention))
     }
 }
 
 impl ShardLog {
+    fn is_gone(&self, horizon: Option<Timestamp>) -> bool {
+        self.expired || self.closed_at.zip(horizon).is_some_and(|(closed, h)| closed <= h)
+    }
+
+    /// Drops expired records and, once a closed shard is past retention, marks it
+    /// gone for good.
+    pub(crate) fn expire(&mut self, horizon: Option<Timestamp>) {
+        self.trim(horizon);
+        self.expired = self.is_gone(horizon);
+    }
+
     /// Index of the first record that has not expired.
     pub(crate) fn live_start(&self, horizon: Option<Timestamp>) -> usize {
         match horizon {
@@ -107,28 +122,20 @@ impl ShardLog {
     pub(crate) fn trim(&mut self, horizon: Option<Timestamp>) {
         if let Some(h) = horizon {
             while self.records.front().is_some_and(|r| r.arrival <= h) {
-                self.records.pop_front();
+                self.trimmed_through = self.records.pop_front().map(|r| r.sequence_number);
             }
         }
     }
 
-    /// Rejects a sequence number that was never a record of this shard. One below
-    /// the oldest kept record may have expired; it is accepted and reads from the
-    /// trim horizon.
+    /// Rejects a sequence number that was never a record of this shard: it must be
+    /// a kept record's, or at or below the newest one retention dropped (those cannot
+    /// be told apart from never-issued ones any more; they read from the trim horizon).
     pub(crate) fn check_known(&self, cell: &ShardCell, seq: SequenceNumber) -> Result<(), StreamError> {
-        let unknown = || {
-            StreamError::invalid(format!("sequence number {seq} is not a record of shard {} in this stream", cell.id))
-        };
-        if seq.shard_index() != cell.id.0 || seq <= cell.starting || seq > self.last_seq {
-            return Err(unknown());
-        }
-        let first_kept = self.records.front().map_or(self.last_seq.0 + 1, |r| r.sequence_number.0);
-        if seq.0 < first_kept {
+        let trimmed =
+            seq.shard_index() == cell.id.0 && seq > cell.starting && self.trimmed_through.is_some_and(|t| seq <= t);
+        if trimmed || self.records.binary_search_by(|r| r.sequence_number.cmp(&seq)).is_ok() {
             return Ok(());
         }
-        match self.records.binary_search_by(|r| r.sequence_number.cmp(&seq)) {
-            Ok(_) => Ok(()),
-            Err(_) => Err(unknown()),
-        }
+        Err(StreamError::invalid(format!("sequence number {seq} is not a record of shard {} in this stream", cell.id)))
     }
 }
