@@ -158,10 +158,10 @@ impl Queue {
             return Err(self.gone());
         }
         for BatchEntry { id, item } in entries {
-            let outcome = check_message(&item, self.is_fifo()).and_then(|()| self.prepare(&mut st, now, item));
+            let outcome = check_message(&item, self.is_fifo()).and_then(|()| self.prepare(&mut st, now, &item));
             match outcome {
                 Ok(p) => {
-                    let receipt = self.enqueue(&mut st, now, p);
+                    let receipt = self.enqueue(&mut st, now, item, p);
                     result.successful.push((id, receipt));
                 }
                 Err(e) => result.failed.push(BatchResultErrorEntry::new(&id, &e)),

@@ -33,15 +33,20 @@ impl Queue {
         check_message(&msg, self.is_fifo())?;
         let now = self.now();
         let mut st = self.shared.state.lock();
-        let prepared = self.prepare(&mut st, now, msg)?;
-        let receipt = self.enqueue(&mut st, now, prepared);
+        let prepared = self.prepare(&mut st, now, &msg)?;
+        let receipt = self.enqueue(&mut st, now, msg, prepared);
         drop(st);
         self.shared.cond.notify_one();
         Ok(receipt)
     }
 
     /// Validates a message against the queue's settings and works out its FIFO ids.
-    pub(crate) fn prepare(&self, st: &mut State, now: Timestamp, msg: OutgoingMessage) -> Result<Prepared, QueueError> {
+    pub(crate) fn prepare(
+        &self,
+        st: &mut State,
+        now: Timestamp,
+        msg: &OutgoingMessage,
+    ) -> Result<Prepared, QueueError> {
         if st.deleted {
             return Err(self.gone());
         }
@@ -71,28 +76,37 @@ impl Queue {
                 DeduplicationScope::MessageGroup => Arc::from(format!("{group}\u{0}{id}")),
             };
             if let Some((original, seq)) = st.fifo.duplicate_of(now, &key) {
-                return Ok(Prepared::Duplicate(SendReceipt {
-                    message_id: original,
-                    body: msg.body,
-                    attributes: None,
-                    sequence_number: Some(seq),
-                }));
+                return Ok(Prepared::Duplicate { original, seq });
             }
             dedup_key = Some(key);
             dedup_id = Some(id);
         }
-        Ok(Prepared::New { msg, delay, dedup_key, dedup_id })
+        Ok(Prepared::New { delay, dedup_key, dedup_id })
     }
 
     /// Puts a prepared message in the queue; returns its receipt.
-    pub(crate) fn enqueue(&self, st: &mut State, now: Timestamp, prepared: Prepared) -> SendReceipt {
-        st.tick(now);
-        let (msg, delay, dedup_key, dedup_id) = match prepared {
-            Prepared::Duplicate(receipt) => {
-                st.counters.deduplicated += 1;
-                return receipt;
+    pub(crate) fn enqueue(&self, st: &mut State, now: Timestamp, msg: OutgoingMessage, p: Prepared) -> SendReceipt {
+        let body = msg.body.clone(); // the receipt keeps it for its lazy MD5
+        match self.enqueue_quiet(st, now, msg, p) {
+            Enqueued::Duplicate { original, seq } => {
+                SendReceipt { message_id: original, body, attributes: None, sequence_number: Some(seq) }
             }
-            Prepared::New { msg, delay, dedup_key, dedup_id } => (msg, delay, dedup_key, dedup_id),
+            Enqueued::New { id, extra, seq } => {
+                SendReceipt { message_id: id, body, attributes: extra, sequence_number: seq }
+            }
+        }
+    }
+
+    /// Puts a prepared message in the queue without making a receipt: the path of
+    /// deliveries (topic fan-out), where nobody reads one.
+    pub(crate) fn enqueue_quiet(&self, st: &mut State, now: Timestamp, msg: OutgoingMessage, p: Prepared) -> Enqueued {
+        st.tick(now);
+        let (delay, dedup_key, dedup_id) = match p {
+            Prepared::Duplicate { original, seq } => {
+                st.counters.deduplicated += 1;
+                return Enqueued::Duplicate { original, seq };
+            }
+            Prepared::New { delay, dedup_key, dedup_id } => (delay, dedup_key, dedup_id),
         };
         let id = MessageId::random(&mut st.rng);
         let sequence_number = if self.is_fifo() {
@@ -105,23 +119,24 @@ impl Queue {
         if let Some(key) = dedup_key {
             st.fifo.remember(now, key, id, sequence_number.unwrap_or_default());
         }
-        let extra = if msg.attributes.is_empty() && msg.group_id.is_none() && !self.is_fifo() {
+        let OutgoingMessage { body, attributes, group_id, .. } = msg;
+        let extra = if attributes.is_empty() && group_id.is_none() && !self.is_fifo() {
             None
         } else {
             Some(Arc::new(Extra {
-                attributes: msg.attributes,
-                group_id: msg.group_id.map(|g| st.fifo.intern(&g).unwrap_or_else(|| Arc::from(g))),
+                attributes,
+                group_id: group_id.map(|g| st.fifo.intern(&g).unwrap_or_else(|| Arc::from(g))),
                 dedup_id,
                 sequence_number,
                 dlq_source_arn: None,
             }))
         };
         st.counters.sent += 1;
-        st.counters.sent_bytes += msg.body.len() as u64;
+        st.counters.sent_bytes += body.len() as u64;
         st.insert(
             now,
             NewMessage {
-                body: msg.body.clone(),
+                body,
                 id,
                 extra: extra.clone(),
                 sent_at: now,
@@ -130,7 +145,7 @@ impl Queue {
                 first_receive: Timestamp::EPOCH,
             },
         );
-        SendReceipt { message_id: id, body: msg.body, attributes: extra, sequence_number }
+        Enqueued::New { id, extra, seq: sequence_number }
     }
 
     /// Receives one message if one is visible now, without waiting.
@@ -443,10 +458,24 @@ pub(crate) enum Arrival<'a> {
     Restore,
 }
 
-/// A message checked against a queue, ready to enqueue.
+/// What checking a message against a queue worked out, ready to enqueue it.
 pub(crate) enum Prepared {
-    New { msg: OutgoingMessage, delay: Duration, dedup_key: Option<Arc<str>>, dedup_id: Option<Arc<str>> },
-    Duplicate(SendReceipt),
+    New {
+        delay: Duration,
+        dedup_key: Option<Arc<str>>,
+        dedup_id: Option<Arc<str>>,
+    },
+    /// A FIFO duplicate within the window: the original's id and sequence number.
+    Duplicate {
+        original: MessageId,
+        seq: u128,
+    },
+}
+
+/// What enqueueing did.
+pub(crate) enum Enqueued {
+    New { id: MessageId, extra: Option<Arc<Extra>>, seq: Option<u128> },
+    Duplicate { original: MessageId, seq: u128 },
 }
 
 fn still_in_flight(st: &State, m: &ReceivedMessage) -> bool {

@@ -219,8 +219,8 @@ const MAX_QUEUE_ATTRIBUTES: usize = 10;
 /// it (existence, size, deduplication).
 fn send_checked(q: &Queue, msg: OutgoingMessage, now: Timestamp) -> Result<(), QueueError> {
     let mut st = q.state();
-    let prepared = q.prepare(&mut st, now, msg)?;
-    q.enqueue(&mut st, now, prepared);
+    let prepared = q.prepare(&mut st, now, &msg)?;
+    q.enqueue_quiet(&mut st, now, msg, prepared);
     drop(st);
     q.notify_sent();
     Ok(())
