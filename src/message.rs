@@ -382,7 +382,6 @@ fn validate_attribute_value(name: &str, v: &AttributeValue, allow_string_array: 
 /// A decimal number as SQS accepts it: optional sign, digits, optional fraction,
 /// optional exponent.
 pub(crate) fn is_number(s: &str) -> bool {
-    let s = s.trim();
     let s = s.strip_prefix(['-', '+']).unwrap_or(s);
     let (mantissa, exp) = match s.find(['e', 'E']) {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
@@ -526,7 +525,7 @@ mod tests {
         for ok in ["0", "-1", "+2.50", ".5", "5.", "1e9", "1E-3"] {
             assert!(is_number(ok), "{ok}");
         }
-        for bad in ["", ".", "-", "1e", "1.2.3", "0x10", "NaN", "inf"] {
+        for bad in ["", ".", "-", "1e", "1.2.3", "0x10", "NaN", "inf", " 1", "1 ", "1 000"] {
             assert!(!is_number(bad), "{bad}");
         }
     }

@@ -706,3 +706,14 @@ fn group_ids_on_a_standard_queue_neither_order_nor_lock() {
     assert_eq!((first.group_id(), second.group_id()), (Some("tenant"), Some("tenant")));
     assert_eq!(first.sequence_number(), None);
 }
+
+#[test]
+fn a_duplicates_receipt_reports_the_md5_of_its_attributes() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo());
+    let m = || msg("g", "x").deduplication_id("d").attribute("a", localcloud::AttributeValue::string("b"));
+    let first = q.send_message(m()).unwrap();
+    let dup = q.send_message(m()).unwrap();
+    assert_eq!(dup.message_id(), first.message_id());
+    assert_eq!(dup.md5_of_message_attributes().unwrap().to_string(), "bef8bf215374a0a228d67533b1a488be");
+}

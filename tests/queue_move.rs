@@ -430,3 +430,22 @@ fn fifo_messages_moved_back_get_sequence_numbers_after_newer_sends() {
     let seqs: Vec<u128> = got.iter().map(|m| m.sequence_number().unwrap()).collect();
     assert!(seqs[0] < seqs[1], "sequence numbers increase in group order: {seqs:?}");
 }
+
+#[test]
+fn a_dlq_and_sources_past_the_first_1000_queues_are_found() {
+    let c = cloud();
+    for i in 0..1_000 {
+        c.create_queue(&format!("a{i:04}"), QueueConfig::default()).unwrap();
+    }
+    let dlq = c.create_queue("zz-dlq", QueueConfig::default()).unwrap();
+    let src = c
+        .create_queue("zz-src", QueueConfig::default().visibility_timeout(secs(1)).redrive(RedrivePolicy::new(&dlq, 1)))
+        .unwrap();
+    src.send("m").unwrap();
+    kill_all(&c, &src);
+    assert_eq!(c.list_queues("").len(), 1_000, "listing stops at 1,000");
+    let task = c.start_message_move_task(&dlq, None).unwrap();
+    c.run_until_idle();
+    assert_eq!(task.status(), MoveTaskStatus::Completed);
+    assert_eq!(bodies(&receive_all(&src)), vec!["m"]);
+}

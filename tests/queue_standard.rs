@@ -697,6 +697,65 @@ fn dlq_keeps_the_original_enqueue_time_for_retention() {
     assert_eq!(dlq.stats().total(), 0);
 }
 
+#[test]
+fn a_redriven_message_behind_newer_ones_still_expires_on_its_own_send_time() {
+    // given a DLQ with 120 s retention that already holds a message sent at t=50
+    let c = cloud();
+    let dlq = c.create_queue("dlq", QueueConfig::default().retention(secs(120))).unwrap();
+    let q = c
+        .create_queue("src", QueueConfig::default().visibility_timeout(secs(60)).redrive(RedrivePolicy::new(&dlq, 1)))
+        .unwrap();
+    q.send("old").unwrap(); // t=0
+    q.try_receive().unwrap().unwrap();
+    c.advance(secs(50));
+    dlq.send("direct").unwrap(); // t=50
+                                 // when the t=0 message is redriven behind it at t=60
+    c.advance(secs(10));
+    assert!(q.try_receive().unwrap().is_none());
+    assert_eq!(dlq.stats().visible, 2);
+    assert_eq!(c.metrics().value("AWS/SQS", "dlq", "ApproximateAgeOfOldestMessage"), Some(60.0));
+    // then it is gone at t=120 while the newer one stays until t=170
+    c.advance(secs(60));
+    assert_eq!(dlq.stats().visible, 1);
+    assert_eq!(dlq.try_receive().unwrap().unwrap().body_str(), "direct");
+    c.advance(secs(50));
+    assert_eq!(dlq.stats().total(), 0);
+}
+
+#[test]
+fn queues_that_are_each_others_dlq_receive_concurrently_without_deadlock() {
+    let c = Cloud::new();
+    let a = c.create_queue("a", QueueConfig::default()).unwrap();
+    let b = c.create_queue("b", QueueConfig::default().redrive(RedrivePolicy::new(&a, 1))).unwrap();
+    a.set_config(QueueConfig::default().redrive(RedrivePolicy::new(&b, 1))).unwrap();
+    for i in 0..200 {
+        a.send(format!("a{i}")).unwrap();
+        b.send(format!("b{i}")).unwrap();
+    }
+    // Zero visibility: every second receive of a message moves it to the other queue.
+    let worker = |q: Queue| {
+        std::thread::spawn(move || {
+            for _ in 0..2_000 {
+                q.receive(ReceiveOptions::new().max_messages(10).visibility_timeout(Duration::ZERO)).unwrap();
+            }
+        })
+    };
+    let (ta, tb) = (worker(a.clone()), worker(b.clone()));
+    ta.join().unwrap();
+    tb.join().unwrap();
+    assert_eq!(a.stats().total() + b.stats().total(), 400, "messages move between the two, none is lost");
+}
+
+#[test]
+fn receive_options_default_asks_for_one_message() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    q.send("x").unwrap();
+    q.send("y").unwrap();
+    assert_eq!(ReceiveOptions::default(), ReceiveOptions::new());
+    assert_eq!(q.receive(ReceiveOptions::default()).unwrap().len(), 1);
+}
+
 // ---- long polling ----
 
 #[test]
@@ -744,6 +803,46 @@ fn long_poll_returns_empty_when_the_clock_passes_its_deadline() {
     c.advance(secs(1));
     assert!(consumer.join().unwrap().is_empty());
     assert_eq!(c.metrics().value("AWS/SQS", "q", "NumberOfEmptyReceives"), Some(1.0));
+}
+
+#[test]
+fn long_poll_notices_a_manual_clock_moved_directly() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    let consumer = {
+        let q = q.clone();
+        std::thread::spawn(move || q.receive(ReceiveOptions::new().wait(secs(20))).unwrap())
+    };
+    while q.waiting_receives() == 0 {
+        std::thread::yield_now();
+    }
+    // Not through Cloud::advance, which would wake the poll itself.
+    c.clock().as_manual().unwrap().advance(secs(20));
+    assert!(consumer.join().unwrap().is_empty());
+}
+
+#[test]
+fn long_poll_on_real_time_wakes_when_a_visibility_timeout_is_shortened() {
+    // This one is about real time: the poll must not sleep until its old plan.
+    let c = Cloud::new();
+    let q = c.create_queue("q", QueueConfig::default()).unwrap();
+    q.send("x").unwrap();
+    let first = q.receive(ReceiveOptions::new().visibility_timeout(secs(30))).unwrap().remove(0);
+    let consumer = {
+        let q = q.clone();
+        std::thread::spawn(move || {
+            let t0 = std::time::Instant::now();
+            let got = q.receive(ReceiveOptions::new().wait(secs(20))).unwrap();
+            (got, t0.elapsed())
+        })
+    };
+    while q.waiting_receives() == 0 {
+        std::thread::yield_now();
+    }
+    q.change_visibility(first.receipt_handle(), Duration::from_millis(100)).unwrap();
+    let (got, waited) = consumer.join().unwrap();
+    assert_eq!(bodies(&got), vec!["x"]);
+    assert!(waited < secs(10), "woke after {waited:?}, not at the old 30 s visibility");
 }
 
 #[test]

@@ -28,7 +28,7 @@ mod types;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,6 +68,9 @@ pub(crate) struct QueueShared {
     state: Mutex<State>,
     /// Long polls park here; sends, visibility changes and clock moves wake them.
     cond: Condvar,
+    /// Set once when the queue is deleted; read without the state lock, so a queue
+    /// can ask whether its dead-letter queue exists while holding its own lock.
+    deleted: AtomicBool,
 }
 
 /// A handle to one queue. Cheap to clone, `Send + Sync`; every clone sees the same
@@ -126,7 +129,7 @@ impl Queue {
 
     /// Whether the queue still exists.
     pub fn exists(&self) -> bool {
-        !self.shared.state.lock().deleted
+        !self.shared.deleted.load(Ordering::Acquire)
     }
 
     /// The current configuration.
@@ -241,6 +244,7 @@ impl Cloud {
             clock: self.clock(),
             state: Mutex::new(State::new(config, uid, Arc::from(self.account_id()), rng, now)),
             cond: Condvar::new(),
+            deleted: AtomicBool::new(false),
         });
         let weak: std::sync::Weak<dyn MetricSource> = Arc::downgrade(&shared) as _;
         self.metrics().register(NAMESPACE, name, weak);
@@ -273,11 +277,23 @@ impl Cloud {
         {
             let mut st = q.shared.state.lock();
             st.deleted = true;
+            q.shared.deleted.store(true, Ordering::Release);
             st.clear();
             q.shared.cond.notify_all();
         }
         self.metrics().unregister(NAMESPACE, name);
         Ok(())
+    }
+
+    /// Every queue, without the 1,000 cap of [`list_queues`](Cloud::list_queues).
+    pub(crate) fn all_queues(&self) -> Vec<Queue> {
+        self.inner.queues.inner.lock().queues.values().cloned().collect()
+    }
+
+    /// The queue with this ARN, if it exists in this cloud.
+    pub(crate) fn queue_by_arn(&self, arn: &str) -> Option<Queue> {
+        let name = arn.rsplit(':').next()?;
+        self.queue(name).ok().filter(|q| q.arn() == arn)
     }
 
     /// Queues whose names start with `prefix` (all for `""`), sorted by name, at most 1,000.

@@ -176,7 +176,7 @@ impl Cloud {
                 ));
             }
         }
-        let is_dlq = self.list_queues("").iter().any(|q| {
+        let is_dlq = self.all_queues().iter().any(|q| {
             q.shared.state.lock().config.redrive.as_ref().is_some_and(|r| r.dead_letter_queue.same_queue(dlq))
         });
         if !is_dlq {
@@ -283,7 +283,7 @@ fn step(weak: &WeakCloud, task: MoveTask, dlq: Queue, dest: Option<Queue>) {
             Some(_) => None,
             None => e.extra.as_ref().and_then(|x| x.dlq_source_arn.as_deref()).and_then(|arn| {
                 if !known.contains_key(arn) {
-                    let q = cloud.list_queues("").into_iter().find(|q| q.arn() == arn)?;
+                    let q = cloud.queue_by_arn(arn)?;
                     known.insert(arn.to_owned(), q);
                 }
                 known.get(arn).cloned()

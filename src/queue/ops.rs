@@ -87,9 +87,19 @@ impl Queue {
     /// Puts a prepared message in the queue; returns its receipt.
     pub(crate) fn enqueue(&self, st: &mut State, now: Timestamp, msg: OutgoingMessage, p: Prepared) -> SendReceipt {
         let body = msg.body.clone(); // the receipt keeps it for its lazy MD5
+                                     // A duplicate's receipt still reports the MD5 of the attributes it was sent with.
+        let attributes = (!msg.attributes.is_empty() && matches!(p, Prepared::Duplicate { .. })).then(|| {
+            Arc::new(Extra {
+                attributes: msg.attributes.clone(),
+                group_id: None,
+                dedup_id: None,
+                sequence_number: None,
+                dlq_source_arn: None,
+            })
+        });
         match self.enqueue_quiet(st, now, msg, p) {
             Enqueued::Duplicate { original, seq } => {
-                SendReceipt { message_id: original, body, attributes: None, sequence_number: Some(seq) }
+                SendReceipt { message_id: original, body, attributes, sequence_number: Some(seq) }
             }
             Enqueued::New { id, extra, seq } => {
                 SendReceipt { message_id: id, body, attributes: extra, sequence_number: seq }
@@ -202,15 +212,12 @@ impl Queue {
             }
             let vt = opts.visibility_timeout.unwrap_or(st.config.visibility_timeout);
             let room = MAX_IN_FLIGHT.saturating_sub(st.counts().1);
-            if room == 0 {
-                if self.is_fifo() {
-                    st.counters.empty_receives += 1;
-                    return Ok(Vec::new());
-                }
+            if room == 0 && !self.is_fifo() {
                 return Err(QueueError::OverLimit(format!(
                     "{MAX_IN_FLIGHT} messages are in flight; delete some or let them expire"
                 )));
             }
+            // FIFO at the cap: nothing to take, so the receive waits like an empty one.
             let redrive = st.config.redrive.clone().filter(|r| r.dead_letter_queue.exists());
             let max_receives = redrive.as_ref().map(|r| r.max_receive_count);
             let taken = st.receive(now, (opts.max_messages as usize).min(room), vt, max_receives);
@@ -238,7 +245,9 @@ impl Queue {
             }
             st.waiting_receives += 1;
             if manual {
-                self.shared.cond.wait(&mut st);
+                // Cloud::advance wakes waiters; the bounded wait also notices a
+                // ManualClock moved directly.
+                self.shared.cond.wait_for(&mut st, MANUAL_RECHECK);
             } else {
                 let wake_at = st.next_visibility_event().map_or(deadline, |t| t.min(deadline));
                 let nap = wake_at.saturating_duration_since(now).max(Duration::from_millis(1));
@@ -312,9 +321,8 @@ impl Queue {
         }
         st.set_visibility(r, now, timeout).map_err(QueueError::InvalidParameterValue)?;
         drop(st);
-        if timeout.is_zero() {
-            self.shared.cond.notify_all();
-        }
+        // Visible now, or sooner than a waiting receive planned for: let it look again.
+        self.shared.cond.notify_all();
         Ok(())
     }
 
@@ -457,6 +465,10 @@ pub(crate) enum Arrival<'a> {
     /// Back where it was, unchanged (a move that could not be completed).
     Restore,
 }
+
+/// How often a receive waiting on a manual clock rechecks it, in case the clock was
+/// moved without [`Cloud::advance`](crate::Cloud::advance) (which wakes it at once).
+const MANUAL_RECHECK: Duration = Duration::from_millis(50);
 
 /// What checking a message against a queue worked out, ready to enqueue it.
 pub(crate) enum Prepared {

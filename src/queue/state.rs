@@ -113,6 +113,11 @@ pub(crate) struct State {
     delay_heap: BinaryHeap<Reverse<(Timestamp, u32, u32)>>,
     /// Every message in send order, for retention and the age of the oldest.
     age: VecDeque<Ref>,
+    /// The send time of the message last pushed on `age`.
+    age_newest: Timestamp,
+    /// Messages that arrived with a send time older than `age_newest` (moved in by a
+    /// redrive, or put back), by send time, so retention still removes them on time.
+    age_late: BinaryHeap<Reverse<(Timestamp, u32, u32)>>,
 }
 
 /// Receives at most this many in-flight messages per queue.
@@ -147,6 +152,8 @@ impl State {
             inflight_heap: BinaryHeap::new(),
             delay_heap: BinaryHeap::new(),
             age: VecDeque::new(),
+            age_newest: Timestamp::EPOCH,
+            age_late: BinaryHeap::new(),
         }
     }
 
@@ -167,6 +174,7 @@ impl State {
         let seq = self.next_seq;
         self.next_seq += 1;
         let delayed = !m.delay.is_zero();
+        let sent_at = m.sent_at;
         let entry = Entry {
             body: m.body,
             id: m.id,
@@ -193,7 +201,12 @@ impl State {
         };
         let r = (slot, seq as u32);
         self.live += 1;
-        self.age.push_back(r);
+        if sent_at < self.age_newest {
+            self.age_late.push(Reverse((sent_at, r.0, r.1)));
+        } else {
+            self.age_newest = sent_at;
+            self.age.push_back(r);
+        }
         if self.config.fifo {
             self.fifo.push(group.unwrap_or_else(|| Arc::from("")), r, !delayed);
         }
@@ -243,6 +256,14 @@ impl State {
                 Some(_) => break,
             }
         }
+        while let Some(&Reverse((sent_at, s, g))) = self.age_late.peek() {
+            let r = (s, g);
+            if self.entry(r).is_some() && sent_at + retention > now {
+                break;
+            }
+            self.age_late.pop();
+            self.remove(r);
+        }
         self.compact();
     }
 
@@ -261,6 +282,10 @@ impl State {
         if self.age.len() > 2 * self.live + 1024 {
             let age = std::mem::take(&mut self.age);
             self.age = age.into_iter().filter(|r| self.entry(*r).is_some()).collect();
+        }
+        if self.age_late.len() > 2 * self.live + 1024 {
+            let late = std::mem::take(&mut self.age_late);
+            self.age_late = late.into_iter().filter(|Reverse((_, s, g))| self.entry((*s, *g)).is_some()).collect();
         }
     }
 
@@ -303,6 +328,8 @@ impl State {
         self.inflight_heap.clear();
         self.delay_heap.clear();
         self.age.clear();
+        self.age_late.clear();
+        self.age_newest = Timestamp::EPOCH;
         self.fifo.clear_messages();
         self.live = 0;
         self.inflight = 0;
@@ -322,15 +349,26 @@ impl State {
 
     /// When the oldest message was sent.
     pub(crate) fn oldest_sent_at(&mut self) -> Option<Timestamp> {
+        let mut oldest = None;
         while let Some(&r) = self.age.front() {
             match self.entry(r) {
-                Some(e) => return Some(e.sent_at),
+                Some(e) => {
+                    oldest = Some(e.sent_at);
+                    break;
+                }
                 None => {
                     self.age.pop_front();
                 }
             }
         }
-        None
+        while let Some(&Reverse((sent_at, s, g))) = self.age_late.peek() {
+            if self.entry((s, g)).is_some() {
+                oldest = Some(oldest.map_or(sent_at, |o: Timestamp| o.min(sent_at)));
+                break;
+            }
+            self.age_late.pop();
+        }
+        oldest
     }
 
     /// Takes up to `max` receivable messages, hiding them for `vt`; messages whose

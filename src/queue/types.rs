@@ -131,7 +131,7 @@ impl fmt::Debug for SendReceipt {
 /// use std::time::Duration;
 /// let opts = ReceiveOptions::new().max_messages(10).wait(Duration::from_secs(20));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReceiveOptions {
     pub(crate) max_messages: u32,
     pub(crate) wait: Option<Duration>,
@@ -139,10 +139,17 @@ pub struct ReceiveOptions {
     pub(crate) attempt_id: Option<String>,
 }
 
+impl Default for ReceiveOptions {
+    /// Same as [`ReceiveOptions::new`]: one message.
+    fn default() -> Self {
+        ReceiveOptions::new()
+    }
+}
+
 impl ReceiveOptions {
     /// One message, the queue's default wait and visibility timeout.
     pub fn new() -> Self {
-        ReceiveOptions { max_messages: 1, ..Self::default() }
+        ReceiveOptions { max_messages: 1, wait: None, visibility_timeout: None, attempt_id: None }
     }
 
     /// At most this many messages (1–10).
