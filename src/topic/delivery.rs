@@ -181,14 +181,16 @@ fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, payload: Pay
     if !payload.sqs_safe || attrs.is_some_and(|a| a.len() > MAX_QUEUE_ATTRIBUTES) {
         return Outcome::Failed;
     }
-    let build = |q: &Queue| {
-        let mut out = OutgoingMessage::new(payload.body.clone());
+    let build = |q: &Queue, body: Bytes| {
+        let mut out = OutgoingMessage::new(body);
         if let Some(a) = attrs {
             out = out.attributes(a.clone());
         }
         with_fifo_ids(out, msg, q)
     };
-    match slot.with(|q| send_checked(q, build(q), now)) {
+    // The body moves into the first try; the rare second try (a queue recreated under
+    // the same name) renders it again.
+    match slot.with(|q| send_checked(q, build(q, payload.body), now)) {
         Ok(()) => Outcome::Delivered,
         Err(QueueError::QueueDoesNotExist { .. }) => {
             // Subscriptions name their queue by ARN: a queue recreated under the same
@@ -201,7 +203,7 @@ fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, payload: Pay
                 return Outcome::Retry;
             }
             slot.replace(again.clone());
-            match send_checked(&again, build(&again), now) {
+            match send_checked(&again, build(&again, Payload::fresh(topic, sub, msg).body), now) {
                 Ok(()) => Outcome::Delivered,
                 Err(QueueError::QueueDoesNotExist { .. }) => Outcome::Retry,
                 Err(_) => Outcome::Failed,
