@@ -462,6 +462,21 @@ fn queue_recreated_under_the_same_name_receives_the_pending_delivery() {
 }
 
 #[test]
+fn a_queue_recreated_before_the_publish_gets_it_at_once_in_the_envelope() {
+    let (cloud, t) = setup();
+    let q = queue(&cloud, "orders");
+    t.subscribe(Subscription::queue(&q)).unwrap();
+    cloud.delete_queue("orders").unwrap();
+    cloud.advance(Duration::from_secs(61));
+    let again = queue(&cloud, "orders");
+    t.publish(Publish::new("fresh")).unwrap();
+    let got = again.try_receive().unwrap().expect("delivered on the publish, no retry needed");
+    let envelope: Value = serde_json::from_str(got.body_str()).unwrap();
+    assert_eq!(envelope["Message"], "fresh");
+    assert_eq!(cloud.next_task_due(), None);
+}
+
+#[test]
 fn queue_delivery_gives_up_after_100015_tries_over_23_days_then_dlq() {
     let (cloud, t) = setup();
     let q = queue(&cloud, "orders");
