@@ -954,3 +954,25 @@ fn fair_queue_group_ids_are_accepted_on_standard_queues() {
     let e = q.send_message(OutgoingMessage::new("a").deduplication_id("d")).unwrap_err();
     assert_eq!(e.code(), "InvalidParameterValue", "dedup ids are for FIFO queues");
 }
+
+// ---- handles issued before a purge ----
+
+#[test]
+fn change_visibility_with_a_handle_from_before_a_purge_is_rejected() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default().visibility_timeout(secs(30)));
+    q.send("old").unwrap();
+    let old = q.try_receive().unwrap().unwrap();
+    q.purge().unwrap();
+    let e = q.change_visibility(old.receipt_handle(), secs(0)).unwrap_err();
+    assert_eq!(e.code(), "ReceiptHandleIsInvalid");
+    // A message received after the purge may sit in the same slot; the old handle
+    // must not reach it.
+    q.send("new").unwrap();
+    let new = q.try_receive().unwrap().unwrap();
+    let e = q.change_visibility(old.receipt_handle(), secs(0)).unwrap_err();
+    assert_eq!(e.code(), "ReceiptHandleIsInvalid");
+    assert_eq!(q.stats().in_flight, 1, "the new message stays hidden");
+    q.change_visibility(new.receipt_handle(), secs(0)).unwrap();
+    assert_eq!(q.try_receive().unwrap().unwrap().body_str(), "new");
+}
