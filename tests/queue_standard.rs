@@ -976,3 +976,99 @@ fn change_visibility_with_a_handle_from_before_a_purge_is_rejected() {
     q.change_visibility(new.receipt_handle(), secs(0)).unwrap();
     assert_eq!(q.try_receive().unwrap().unwrap().body_str(), "new");
 }
+
+// ---- attribute names, types and values ----
+
+fn send_attr(q: &Queue, name: &str, v: AttributeValue) -> Result<(), QueueError> {
+    q.send_message(OutgoingMessage::new("x").attribute(name, v)).map(|_| ())
+}
+
+#[test]
+fn reserved_attribute_prefixes_are_rejected_in_any_case() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    for bad in ["Aws.x", "AMAZON.y", "aws.z", "aWs.t", "AmAzOn.u"] {
+        let e = send_attr(&q, bad, AttributeValue::string("v")).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{bad}");
+    }
+    // Only the prefix with its dot is reserved.
+    for ok in ["AWSx", "amazonian", "aws_trace", "my.aws.z"] {
+        send_attr(&q, ok, AttributeValue::string("v")).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+#[test]
+fn attribute_names_are_at_most_256_characters() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    send_attr(&q, &"n".repeat(256), AttributeValue::string("v")).unwrap();
+    let e = send_attr(&q, &"n".repeat(257), AttributeValue::string("v")).unwrap_err();
+    assert_eq!(e.code(), "InvalidParameterValue");
+    assert_eq!(send_attr(&q, "", AttributeValue::string("v")).unwrap_err().code(), "InvalidParameterValue");
+}
+
+#[test]
+fn attribute_names_may_not_start_or_end_with_a_dot_nor_hold_two_in_a_row() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    for bad in [".a", "a.", ".", "..", "a..b", "a...b", ".a.b."] {
+        let e = send_attr(&q, bad, AttributeValue::string("v")).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{bad}");
+    }
+    for ok in ["a.b", "a.b.c", "a-b_c.9"] {
+        send_attr(&q, ok, AttributeValue::string("v")).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+#[test]
+fn number_attributes_accept_decimal_forms_and_reject_the_rest() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    for ok in ["1e3", ".5", "-0", "5.", "+7", "1E-3", "-1.5e+10", "007"] {
+        send_attr(&q, "n", AttributeValue::number(ok)).unwrap_or_else(|e| panic!("{ok:?}: {e}"));
+    }
+    for bad in ["1.2.3", " 1", "1 ", "", ".", "-", "1e", "e3", "0x10", "NaN", "Infinity", "1,000"] {
+        let e = send_attr(&q, "n", AttributeValue::number(bad)).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{bad:?}");
+    }
+    // A labelled Number is still a number.
+    let e = send_attr(&q, "n", AttributeValue::text_with_type("Number.int", "1.2.3")).unwrap_err();
+    assert_eq!(e.code(), "InvalidParameterValue");
+}
+
+#[test]
+fn empty_attribute_values_are_rejected_whatever_the_type() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    for v in [
+        AttributeValue::binary(Vec::<u8>::new()),
+        AttributeValue::binary_with_type("Binary.png", Vec::<u8>::new()),
+        AttributeValue::string(""),
+        AttributeValue::text_with_type("String.custom", ""),
+    ] {
+        let e = send_attr(&q, "e", v.clone()).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{v:?}");
+    }
+    assert_eq!(q.stats().total(), 0);
+}
+
+#[test]
+fn custom_type_labels_are_accepted_and_other_types_rejected() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    let labelled = OutgoingMessage::new("x")
+        .attribute("s", AttributeValue::text_with_type("String.custom", "text"))
+        .attribute("n", AttributeValue::text_with_type("Number.int", "42"))
+        .attribute("b", AttributeValue::binary_with_type("Binary.png", vec![0x89u8, b'P']));
+    q.send_message(labelled).unwrap();
+    let m = q.try_receive().unwrap().unwrap();
+    assert_eq!(m.attributes().get("s").unwrap().data_type(), "String.custom");
+    assert_eq!(m.attributes().get("n").unwrap().data_type(), "Number.int");
+    assert_eq!(m.attributes().get("b").unwrap().data_type(), "Binary.png");
+    for bad in ["Text", "String.", "Number.", "", ".custom", "Strings", "Date"] {
+        let e = send_attr(&q, "t", AttributeValue::text_with_type(bad, "1")).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{bad:?}");
+    }
+    let e = send_attr(&q, "t", AttributeValue::binary_with_type("Binary.", vec![1u8])).unwrap_err();
+    assert_eq!(e.code(), "InvalidParameterValue");
+}
