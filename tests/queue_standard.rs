@@ -6,6 +6,7 @@ use localcloud::{
     AttributeValue, Cloud, MessageAttributes, OutgoingMessage, Queue, QueueConfig, QueueError, ReceiptHandle,
     ReceiveOptions, RedriveAllowPolicy, RedrivePolicy,
 };
+use md5::{Digest, Md5};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -1071,4 +1072,86 @@ fn custom_type_labels_are_accepted_and_other_types_rejected() {
     }
     let e = send_attr(&q, "t", AttributeValue::binary_with_type("Binary.", vec![1u8])).unwrap_err();
     assert_eq!(e.code(), "InvalidParameterValue");
+}
+
+// ---- MD5 of attributes, computed here from the SPEC algorithm ----
+
+enum Val<'a> {
+    Text(&'a str),
+    Bin(&'a [u8]),
+}
+
+/// SPEC §1: sort by name; for each, length-prefixed name and type, a transport byte
+/// (1 text, 2 binary), then the length-prefixed value; MD5 of the whole, in hex.
+fn spec_attributes_md5(attrs: &[(&str, &str, Val<'_>)]) -> String {
+    let mut sorted: Vec<_> = attrs.iter().collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut buf = Vec::new();
+    let field = |buf: &mut Vec<u8>, b: &[u8]| {
+        buf.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        buf.extend_from_slice(b);
+    };
+    for (name, ty, v) in sorted {
+        field(&mut buf, name.as_bytes());
+        field(&mut buf, ty.as_bytes());
+        match v {
+            Val::Text(s) => {
+                buf.push(1);
+                field(&mut buf, s.as_bytes());
+            }
+            Val::Bin(b) => {
+                buf.push(2);
+                field(&mut buf, b);
+            }
+        }
+    }
+    Md5::digest(&buf).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn md5_of_attributes_sorts_by_name_whatever_the_insertion_order() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    let bin = [0u8, 1, 2, 255];
+    let out = OutgoingMessage::new("x")
+        .attribute("zeta", AttributeValue::string("last"))
+        .attribute("Alpha", AttributeValue::text_with_type("Number.int", "42"))
+        .attribute("mid", AttributeValue::text_with_type("String.custom", "m"))
+        .attribute("beta", AttributeValue::binary(bin.to_vec()));
+    let expected = spec_attributes_md5(&[
+        ("zeta", "String", Val::Text("last")),
+        ("Alpha", "Number.int", Val::Text("42")),
+        ("mid", "String.custom", Val::Text("m")),
+        ("beta", "Binary", Val::Bin(&bin)),
+    ]);
+    assert_eq!(expected, "5e8e928a3d9da94553edf1dcfe6ddf79", "the test's own encoding");
+    let r = q.send_message(out).unwrap();
+    assert_eq!(r.md5_of_message_attributes().unwrap().to_string(), expected);
+    let m = q.try_receive().unwrap().unwrap();
+    assert_eq!(m.md5_of_attributes().unwrap().to_string(), expected);
+}
+
+#[test]
+fn md5_of_a_binary_attribute_uses_transport_byte_2() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    let png = [0x89u8, b'P', b'N', b'G', 0];
+    let expected = spec_attributes_md5(&[("img", "Binary.png", Val::Bin(&png))]);
+    assert_eq!(expected, "2544918254584bb2703f3150fa8df80e", "the test's own encoding");
+    let r = q
+        .send_message(
+            OutgoingMessage::new("x").attribute("img", AttributeValue::binary_with_type("Binary.png", png.to_vec())),
+        )
+        .unwrap();
+    assert_eq!(r.md5_of_message_attributes().unwrap().to_string(), expected);
+    let m = q.try_receive().unwrap().unwrap();
+    assert_eq!(m.md5_of_attributes().unwrap().to_string(), expected);
+    // The same value as a String differs by its transport byte (and type) alone.
+    let text = q.send_message(OutgoingMessage::new("x").attribute("img", AttributeValue::string("PNG"))).unwrap();
+    let text_expected = spec_attributes_md5(&[("img", "String", Val::Text("PNG"))]);
+    assert_eq!(text.md5_of_message_attributes().unwrap().to_string(), text_expected);
+    let bin = q.send_message(OutgoingMessage::new("x").attribute("img", AttributeValue::binary(&b"PNG"[..]))).unwrap();
+    let bin_expected = spec_attributes_md5(&[("img", "Binary", Val::Bin(b"PNG"))]);
+    assert_eq!(bin.md5_of_message_attributes().unwrap().to_string(), bin_expected);
+    assert_ne!(text_expected, bin_expected);
 }
