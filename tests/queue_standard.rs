@@ -1155,3 +1155,34 @@ fn md5_of_a_binary_attribute_uses_transport_byte_2() {
     assert_eq!(bin.md5_of_message_attributes().unwrap().to_string(), bin_expected);
     assert_ne!(text_expected, bin_expected);
 }
+
+// ---- list ----
+
+#[test]
+fn list_returns_the_first_1000_names_in_sorted_order() {
+    let c = cloud();
+    c.create_queue("r-late", QueueConfig::default()).unwrap();
+    // Created in a scrambled order: 389 is coprime to 1,005, so every index appears once.
+    for i in 0..1005u32 {
+        c.create_queue(&format!("q{:04}", (i * 389) % 1005), QueueConfig::default()).unwrap();
+    }
+    c.create_queue("p-early", QueueConfig::default()).unwrap();
+    let names = |p: &str| c.list_queues(p).iter().map(|q| q.name().to_owned()).collect::<Vec<_>>();
+
+    let all = names("");
+    assert_eq!(all.len(), 1000);
+    assert_eq!((all[0].as_str(), all[999].as_str()), ("p-early", "q0998"));
+    assert!(all.windows(2).all(|w| w[0] < w[1]), "sorted by name");
+
+    let q = names("q");
+    assert_eq!(q.len(), 1000);
+    assert_eq!((q[0].as_str(), q[999].as_str()), ("q0000", "q0999"));
+    assert!(q.windows(2).all(|w| w[0] < w[1]));
+
+    // A narrower prefix reaches names past the first 1,000.
+    assert_eq!(names("q100"), vec!["q1000", "q1001", "q1002", "q1003", "q1004"]);
+    assert_eq!(names("q09").len(), 100);
+    assert_eq!(names("r"), vec!["r-late"]);
+    assert_eq!(names("p-early"), vec!["p-early"], "a prefix may be a whole name");
+    assert!(names("Q").is_empty(), "prefixes are case-sensitive");
+}
