@@ -1186,3 +1186,44 @@ fn list_returns_the_first_1000_names_in_sorted_order() {
     assert_eq!(names("p-early"), vec!["p-early"], "a prefix may be a whole name");
     assert!(names("Q").is_empty(), "prefixes are case-sensitive");
 }
+
+// ---- visibility changes ----
+
+#[test]
+fn a_shortened_visibility_returns_the_message_exactly_then_not_at_the_old_timeout() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default().visibility_timeout(secs(30)));
+    q.send("x").unwrap();
+    let m = q.try_receive().unwrap().unwrap();
+    c.advance(secs(5));
+    q.change_visibility(m.receipt_handle(), secs(20)).unwrap();
+    c.advance(secs(19));
+    assert!(q.try_receive().unwrap().is_none(), "hidden until 20 s after the change");
+    assert_eq!(q.stats().in_flight, 1);
+    c.advance(secs(1));
+    let again = q.try_receive().unwrap().expect("visible 25 s after the receive");
+    assert_eq!((again.message_id(), again.receive_count()), (m.message_id(), 2));
+    // The old 30 s deadline passing must not free the new receive early.
+    c.advance(secs(5));
+    assert!(q.try_receive().unwrap().is_none(), "the second receive holds it for its own 30 s");
+    c.advance(secs(24));
+    assert!(q.try_receive().unwrap().is_none());
+    c.advance(secs(1));
+    assert_eq!(q.try_receive().unwrap().unwrap().receive_count(), 3);
+}
+
+#[test]
+fn a_lengthened_visibility_skips_the_old_timeout() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default().visibility_timeout(secs(30)));
+    q.send("x").unwrap();
+    let m = q.try_receive().unwrap().unwrap();
+    c.advance(secs(5));
+    q.change_visibility(m.receipt_handle(), secs(100)).unwrap();
+    c.advance(secs(25));
+    assert!(q.try_receive().unwrap().is_none(), "not back at the old 30 s");
+    c.advance(secs(74));
+    assert!(q.try_receive().unwrap().is_none());
+    c.advance(secs(1));
+    assert_eq!(q.try_receive().unwrap().unwrap().receive_count(), 2);
+}
