@@ -717,3 +717,28 @@ fn a_duplicates_receipt_reports_the_md5_of_its_attributes() {
     assert_eq!(dup.message_id(), first.message_id());
     assert_eq!(dup.md5_of_message_attributes().unwrap().to_string(), "bef8bf215374a0a228d67533b1a488be");
 }
+
+// ---- handles issued before a purge ----
+
+#[test]
+fn change_visibility_with_a_handle_from_before_a_purge_is_rejected() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo().visibility_timeout(secs(30)));
+    send(&q, "g", "a1");
+    let old = q.try_receive().unwrap().unwrap();
+    q.purge().unwrap();
+    let e = q.change_visibility(old.receipt_handle(), secs(0)).unwrap_err();
+    assert_eq!(e.code(), "ReceiptHandleIsInvalid");
+    // The group's next message may take the purged one's slot; the old handle must
+    // neither unlock the group nor reach that message.
+    send(&q, "g", "a2");
+    let new = q.try_receive().unwrap().unwrap();
+    assert_eq!(new.body_str(), "a2");
+    let e = q.change_visibility(old.receipt_handle(), secs(0)).unwrap_err();
+    assert_eq!(e.code(), "ReceiptHandleIsInvalid");
+    send(&q, "g", "a3");
+    assert!(q.try_receive().unwrap().is_none(), "the group stays locked by a2");
+    assert_eq!(q.stats().in_flight, 1);
+    q.change_visibility(new.receipt_handle(), secs(0)).unwrap();
+    assert_eq!(q.try_receive().unwrap().unwrap().body_str(), "a2");
+}
