@@ -717,3 +717,110 @@ fn a_duplicates_receipt_reports_the_md5_of_its_attributes() {
     assert_eq!(dup.message_id(), first.message_id());
     assert_eq!(dup.md5_of_message_attributes().unwrap().to_string(), "bef8bf215374a0a228d67533b1a488be");
 }
+
+// ---- handles issued before a purge ----
+
+#[test]
+fn change_visibility_with_a_handle_from_before_a_purge_is_rejected() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo().visibility_timeout(secs(30)));
+    send(&q, "g", "a1");
+    let old = q.try_receive().unwrap().unwrap();
+    q.purge().unwrap();
+    let e = q.change_visibility(old.receipt_handle(), secs(0)).unwrap_err();
+    assert_eq!(e.code(), "ReceiptHandleIsInvalid");
+    // The group's next message may take the purged one's slot; the old handle must
+    // neither unlock the group nor reach that message.
+    send(&q, "g", "a2");
+    let new = q.try_receive().unwrap().unwrap();
+    assert_eq!(new.body_str(), "a2");
+    let e = q.change_visibility(old.receipt_handle(), secs(0)).unwrap_err();
+    assert_eq!(e.code(), "ReceiptHandleIsInvalid");
+    send(&q, "g", "a3");
+    assert!(q.try_receive().unwrap().is_none(), "the group stays locked by a2");
+    assert_eq!(q.stats().in_flight, 1);
+    q.change_visibility(new.receipt_handle(), secs(0)).unwrap();
+    assert_eq!(q.try_receive().unwrap().unwrap().body_str(), "a2");
+}
+
+// ---- receive request attempt ids once the messages moved on ----
+
+#[test]
+fn a_retry_after_the_visibility_expired_receives_afresh() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo().visibility_timeout(secs(10)));
+    send(&q, "g", "a1");
+    send(&q, "g", "a2");
+    let opts = ReceiveOptions::new().attempt_id("try");
+    let first = q.receive(opts.clone()).unwrap();
+    assert_eq!(bodies(&first), vec!["a1"]);
+    c.advance(secs(10));
+    // The stored handles no longer work, so replaying them would be useless: the
+    // retry is a new receive of the group's head.
+    let retry = q.receive(opts.clone()).unwrap();
+    assert_eq!(bodies(&retry), vec!["a1"]);
+    assert_eq!(retry[0].receive_count(), 2, "a new receive, not the stored one");
+    assert_ne!(retry[0].receipt_handle(), first[0].receipt_handle());
+    assert_eq!(q.delete(first[0].receipt_handle()).unwrap_err().code(), "ReceiptHandleIsInvalid");
+    // That fresh receive is what the attempt id now replays.
+    let again = q.receive(opts).unwrap();
+    assert_eq!(again[0].receipt_handle(), retry[0].receipt_handle());
+    assert_eq!(again[0].receive_count(), 2);
+    q.delete(again[0].receipt_handle()).unwrap();
+    assert_eq!(bodies(&receive(&q, 10)), vec!["a2"]);
+}
+
+#[test]
+fn a_retry_after_another_consumer_took_the_expired_messages_returns_nothing_stale() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo().visibility_timeout(secs(10)));
+    send(&q, "g", "a1");
+    send(&q, "g", "a2");
+    let opts = ReceiveOptions::new().attempt_id("try");
+    q.receive(opts.clone()).unwrap();
+    c.advance(secs(10));
+    let taken = q.try_receive().unwrap().unwrap();
+    assert_eq!((taken.body_str(), taken.receive_count()), ("a1", 2));
+    assert!(q.receive(opts.clone()).unwrap().is_empty(), "the group is locked by the other receive");
+    q.delete(taken.receipt_handle()).unwrap();
+    assert_eq!(bodies(&q.receive(opts).unwrap()), vec!["a2"]);
+}
+
+#[test]
+fn a_retry_after_a_visibility_change_receives_afresh() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo().visibility_timeout(secs(30)));
+    send(&q, "a", "a1");
+    send(&q, "b", "b1");
+    let opts = ReceiveOptions::new().max_messages(10).attempt_id("try");
+    let first = q.receive(opts.clone()).unwrap();
+    assert_eq!(bodies(&first), vec!["a1", "b1"]);
+    let b1 = first.iter().find(|m| m.body_str() == "b1").unwrap();
+    q.change_visibility(b1.receipt_handle(), secs(0)).unwrap();
+    let retry = q.receive(opts).unwrap();
+    assert_eq!(bodies(&retry), vec!["b1"], "group a is still locked by a1");
+    assert_eq!(retry[0].receive_count(), 2);
+}
+
+#[test]
+fn a_different_attempt_id_does_not_replay_the_stored_receive() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo());
+    send(&q, "g", "a1");
+    send(&q, "g", "a2");
+    let one = ReceiveOptions::new().max_messages(10).attempt_id("try-1");
+    let two = ReceiveOptions::new().max_messages(10).attempt_id("try-2");
+    let first = q.receive(one.clone()).unwrap();
+    assert_eq!(bodies(&first), vec!["a1", "a2"]);
+    assert!(q.receive(two.clone()).unwrap().is_empty(), "another attempt id is a new receive");
+    assert!(receive(&q, 10).is_empty(), "so is a receive without one");
+    let retry = q.receive(one).unwrap();
+    assert_eq!(retry[0].receipt_handle(), first[0].receipt_handle());
+    assert_eq!(retry[0].receive_count(), 1, "the failed receives changed nothing");
+    assert_eq!(q.stats().in_flight, 2);
+    for m in &first {
+        q.delete(m.receipt_handle()).unwrap();
+    }
+    send(&q, "g", "a3");
+    assert_eq!(bodies(&q.receive(two).unwrap()), vec!["a3"], "an empty receive stored nothing to replay");
+}

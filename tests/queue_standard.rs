@@ -6,6 +6,7 @@ use localcloud::{
     AttributeValue, Cloud, MessageAttributes, OutgoingMessage, Queue, QueueConfig, QueueError, ReceiptHandle,
     ReceiveOptions, RedriveAllowPolicy, RedrivePolicy,
 };
+use md5::{Digest, Md5};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -953,4 +954,276 @@ fn fair_queue_group_ids_are_accepted_on_standard_queues() {
     assert_eq!(q.try_receive().unwrap().unwrap().group_id(), Some("tenant-1"));
     let e = q.send_message(OutgoingMessage::new("a").deduplication_id("d")).unwrap_err();
     assert_eq!(e.code(), "InvalidParameterValue", "dedup ids are for FIFO queues");
+}
+
+// ---- handles issued before a purge ----
+
+#[test]
+fn change_visibility_with_a_handle_from_before_a_purge_is_rejected() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default().visibility_timeout(secs(30)));
+    q.send("old").unwrap();
+    let old = q.try_receive().unwrap().unwrap();
+    q.purge().unwrap();
+    let e = q.change_visibility(old.receipt_handle(), secs(0)).unwrap_err();
+    assert_eq!(e.code(), "ReceiptHandleIsInvalid");
+    // A message received after the purge may sit in the same slot; the old handle
+    // must not reach it.
+    q.send("new").unwrap();
+    let new = q.try_receive().unwrap().unwrap();
+    let e = q.change_visibility(old.receipt_handle(), secs(0)).unwrap_err();
+    assert_eq!(e.code(), "ReceiptHandleIsInvalid");
+    assert_eq!(q.stats().in_flight, 1, "the new message stays hidden");
+    q.change_visibility(new.receipt_handle(), secs(0)).unwrap();
+    assert_eq!(q.try_receive().unwrap().unwrap().body_str(), "new");
+}
+
+// ---- attribute names, types and values ----
+
+fn send_attr(q: &Queue, name: &str, v: AttributeValue) -> Result<(), QueueError> {
+    q.send_message(OutgoingMessage::new("x").attribute(name, v)).map(|_| ())
+}
+
+#[test]
+fn reserved_attribute_prefixes_are_rejected_in_any_case() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    for bad in ["Aws.x", "AMAZON.y", "aws.z", "aWs.t", "AmAzOn.u"] {
+        let e = send_attr(&q, bad, AttributeValue::string("v")).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{bad}");
+    }
+    // Only the prefix with its dot is reserved.
+    for ok in ["AWSx", "amazonian", "aws_trace", "my.aws.z"] {
+        send_attr(&q, ok, AttributeValue::string("v")).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+#[test]
+fn attribute_names_are_at_most_256_characters() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    send_attr(&q, &"n".repeat(256), AttributeValue::string("v")).unwrap();
+    let e = send_attr(&q, &"n".repeat(257), AttributeValue::string("v")).unwrap_err();
+    assert_eq!(e.code(), "InvalidParameterValue");
+    assert_eq!(send_attr(&q, "", AttributeValue::string("v")).unwrap_err().code(), "InvalidParameterValue");
+}
+
+#[test]
+fn attribute_names_may_not_start_or_end_with_a_dot_nor_hold_two_in_a_row() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    for bad in [".a", "a.", ".", "..", "a..b", "a...b", ".a.b."] {
+        let e = send_attr(&q, bad, AttributeValue::string("v")).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{bad}");
+    }
+    for ok in ["a.b", "a.b.c", "a-b_c.9"] {
+        send_attr(&q, ok, AttributeValue::string("v")).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+#[test]
+fn number_attributes_accept_decimal_forms_and_reject_the_rest() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    for ok in ["1e3", ".5", "-0", "5.", "+7", "1E-3", "-1.5e+10", "007"] {
+        send_attr(&q, "n", AttributeValue::number(ok)).unwrap_or_else(|e| panic!("{ok:?}: {e}"));
+    }
+    for bad in ["1.2.3", " 1", "1 ", "", ".", "-", "1e", "e3", "0x10", "NaN", "Infinity", "1,000"] {
+        let e = send_attr(&q, "n", AttributeValue::number(bad)).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{bad:?}");
+    }
+    // A labelled Number is still a number.
+    let e = send_attr(&q, "n", AttributeValue::text_with_type("Number.int", "1.2.3")).unwrap_err();
+    assert_eq!(e.code(), "InvalidParameterValue");
+}
+
+#[test]
+fn empty_attribute_values_are_rejected_whatever_the_type() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    for v in [
+        AttributeValue::binary(Vec::<u8>::new()),
+        AttributeValue::binary_with_type("Binary.png", Vec::<u8>::new()),
+        AttributeValue::string(""),
+        AttributeValue::text_with_type("String.custom", ""),
+    ] {
+        let e = send_attr(&q, "e", v.clone()).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{v:?}");
+    }
+    assert_eq!(q.stats().total(), 0);
+}
+
+#[test]
+fn custom_type_labels_are_accepted_and_other_types_rejected() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    let labelled = OutgoingMessage::new("x")
+        .attribute("s", AttributeValue::text_with_type("String.custom", "text"))
+        .attribute("n", AttributeValue::text_with_type("Number.int", "42"))
+        .attribute("b", AttributeValue::binary_with_type("Binary.png", vec![0x89u8, b'P']));
+    q.send_message(labelled).unwrap();
+    let m = q.try_receive().unwrap().unwrap();
+    assert_eq!(m.attributes().get("s").unwrap().data_type(), "String.custom");
+    assert_eq!(m.attributes().get("n").unwrap().data_type(), "Number.int");
+    assert_eq!(m.attributes().get("b").unwrap().data_type(), "Binary.png");
+    for bad in ["Text", "String.", "Number.", "", ".custom", "Strings", "Date"] {
+        let e = send_attr(&q, "t", AttributeValue::text_with_type(bad, "1")).unwrap_err();
+        assert_eq!(e.code(), "InvalidParameterValue", "{bad:?}");
+    }
+    let e = send_attr(&q, "t", AttributeValue::binary_with_type("Binary.", vec![1u8])).unwrap_err();
+    assert_eq!(e.code(), "InvalidParameterValue");
+}
+
+// ---- MD5 of attributes, computed here from the SPEC algorithm ----
+
+enum Val<'a> {
+    Text(&'a str),
+    Bin(&'a [u8]),
+}
+
+/// SPEC §1: sort by name; for each, length-prefixed name and type, a transport byte
+/// (1 text, 2 binary), then the length-prefixed value; MD5 of the whole, in hex.
+fn spec_attributes_md5(attrs: &[(&str, &str, Val<'_>)]) -> String {
+    let mut sorted: Vec<_> = attrs.iter().collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut buf = Vec::new();
+    let field = |buf: &mut Vec<u8>, b: &[u8]| {
+        buf.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        buf.extend_from_slice(b);
+    };
+    for (name, ty, v) in sorted {
+        field(&mut buf, name.as_bytes());
+        field(&mut buf, ty.as_bytes());
+        match v {
+            Val::Text(s) => {
+                buf.push(1);
+                field(&mut buf, s.as_bytes());
+            }
+            Val::Bin(b) => {
+                buf.push(2);
+                field(&mut buf, b);
+            }
+        }
+    }
+    Md5::digest(&buf).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn md5_of_attributes_sorts_by_name_whatever_the_insertion_order() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    let bin = [0u8, 1, 2, 255];
+    let out = OutgoingMessage::new("x")
+        .attribute("zeta", AttributeValue::string("last"))
+        .attribute("Alpha", AttributeValue::text_with_type("Number.int", "42"))
+        .attribute("mid", AttributeValue::text_with_type("String.custom", "m"))
+        .attribute("beta", AttributeValue::binary(bin.to_vec()));
+    let expected = spec_attributes_md5(&[
+        ("zeta", "String", Val::Text("last")),
+        ("Alpha", "Number.int", Val::Text("42")),
+        ("mid", "String.custom", Val::Text("m")),
+        ("beta", "Binary", Val::Bin(&bin)),
+    ]);
+    assert_eq!(expected, "5e8e928a3d9da94553edf1dcfe6ddf79", "the test's own encoding");
+    let r = q.send_message(out).unwrap();
+    assert_eq!(r.md5_of_message_attributes().unwrap().to_string(), expected);
+    let m = q.try_receive().unwrap().unwrap();
+    assert_eq!(m.md5_of_attributes().unwrap().to_string(), expected);
+}
+
+#[test]
+fn md5_of_a_binary_attribute_uses_transport_byte_2() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default());
+    let png = [0x89u8, b'P', b'N', b'G', 0];
+    let expected = spec_attributes_md5(&[("img", "Binary.png", Val::Bin(&png))]);
+    assert_eq!(expected, "2544918254584bb2703f3150fa8df80e", "the test's own encoding");
+    let r = q
+        .send_message(
+            OutgoingMessage::new("x").attribute("img", AttributeValue::binary_with_type("Binary.png", png.to_vec())),
+        )
+        .unwrap();
+    assert_eq!(r.md5_of_message_attributes().unwrap().to_string(), expected);
+    let m = q.try_receive().unwrap().unwrap();
+    assert_eq!(m.md5_of_attributes().unwrap().to_string(), expected);
+    // The same value as a String differs by its transport byte (and type) alone.
+    let text = q.send_message(OutgoingMessage::new("x").attribute("img", AttributeValue::string("PNG"))).unwrap();
+    let text_expected = spec_attributes_md5(&[("img", "String", Val::Text("PNG"))]);
+    assert_eq!(text.md5_of_message_attributes().unwrap().to_string(), text_expected);
+    let bin = q.send_message(OutgoingMessage::new("x").attribute("img", AttributeValue::binary(&b"PNG"[..]))).unwrap();
+    let bin_expected = spec_attributes_md5(&[("img", "Binary", Val::Bin(b"PNG"))]);
+    assert_eq!(bin.md5_of_message_attributes().unwrap().to_string(), bin_expected);
+    assert_ne!(text_expected, bin_expected);
+}
+
+// ---- list ----
+
+#[test]
+fn list_returns_the_first_1000_names_in_sorted_order() {
+    let c = cloud();
+    c.create_queue("r-late", QueueConfig::default()).unwrap();
+    // Created in a scrambled order: 389 is coprime to 1,005, so every index appears once.
+    for i in 0..1005u32 {
+        c.create_queue(&format!("q{:04}", (i * 389) % 1005), QueueConfig::default()).unwrap();
+    }
+    c.create_queue("p-early", QueueConfig::default()).unwrap();
+    let names = |p: &str| c.list_queues(p).iter().map(|q| q.name().to_owned()).collect::<Vec<_>>();
+
+    let all = names("");
+    assert_eq!(all.len(), 1000);
+    assert_eq!((all[0].as_str(), all[999].as_str()), ("p-early", "q0998"));
+    assert!(all.windows(2).all(|w| w[0] < w[1]), "sorted by name");
+
+    let q = names("q");
+    assert_eq!(q.len(), 1000);
+    assert_eq!((q[0].as_str(), q[999].as_str()), ("q0000", "q0999"));
+    assert!(q.windows(2).all(|w| w[0] < w[1]));
+
+    // A narrower prefix reaches names past the first 1,000.
+    assert_eq!(names("q100"), vec!["q1000", "q1001", "q1002", "q1003", "q1004"]);
+    assert_eq!(names("q09").len(), 100);
+    assert_eq!(names("r"), vec!["r-late"]);
+    assert_eq!(names("p-early"), vec!["p-early"], "a prefix may be a whole name");
+    assert!(names("Q").is_empty(), "prefixes are case-sensitive");
+}
+
+// ---- visibility changes ----
+
+#[test]
+fn a_shortened_visibility_returns_the_message_exactly_then_not_at_the_old_timeout() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default().visibility_timeout(secs(30)));
+    q.send("x").unwrap();
+    let m = q.try_receive().unwrap().unwrap();
+    c.advance(secs(5));
+    q.change_visibility(m.receipt_handle(), secs(20)).unwrap();
+    c.advance(secs(19));
+    assert!(q.try_receive().unwrap().is_none(), "hidden until 20 s after the change");
+    assert_eq!(q.stats().in_flight, 1);
+    c.advance(secs(1));
+    let again = q.try_receive().unwrap().expect("visible 25 s after the receive");
+    assert_eq!((again.message_id(), again.receive_count()), (m.message_id(), 2));
+    // The old 30 s deadline passing must not free the new receive early.
+    c.advance(secs(5));
+    assert!(q.try_receive().unwrap().is_none(), "the second receive holds it for its own 30 s");
+    c.advance(secs(24));
+    assert!(q.try_receive().unwrap().is_none());
+    c.advance(secs(1));
+    assert_eq!(q.try_receive().unwrap().unwrap().receive_count(), 3);
+}
+
+#[test]
+fn a_lengthened_visibility_skips_the_old_timeout() {
+    let c = cloud();
+    let q = queue(&c, QueueConfig::default().visibility_timeout(secs(30)));
+    q.send("x").unwrap();
+    let m = q.try_receive().unwrap().unwrap();
+    c.advance(secs(5));
+    q.change_visibility(m.receipt_handle(), secs(100)).unwrap();
+    c.advance(secs(25));
+    assert!(q.try_receive().unwrap().is_none(), "not back at the old 30 s");
+    c.advance(secs(74));
+    assert!(q.try_receive().unwrap().is_none());
+    c.advance(secs(1));
+    assert_eq!(q.try_receive().unwrap().unwrap().receive_count(), 2);
 }
