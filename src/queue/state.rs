@@ -111,8 +111,10 @@ pub(crate) struct State {
     returned: BinaryHeap<Reverse<(u64, u32)>>,
     inflight_heap: BinaryHeap<Reverse<(Timestamp, u32, u32)>>,
     delay_heap: BinaryHeap<Reverse<(Timestamp, u32, u32)>>,
-    /// Every message in send order, for retention and the age of the oldest.
-    age: VecDeque<Ref>,
+    /// Every message in send order with its send time, for retention and the age of
+    /// the oldest. The time is kept here so the retention check on every operation
+    /// need not read the (cold) oldest message itself.
+    age: VecDeque<(Timestamp, Ref)>,
     /// The send time of the message last pushed on `age`.
     age_newest: Timestamp,
     /// Messages that arrived with a send time older than `age_newest` (moved in by a
@@ -205,7 +207,7 @@ impl State {
             self.age_late.push(Reverse((sent_at, r.0, r.1)));
         } else {
             self.age_newest = sent_at;
-            self.age.push_back(r);
+            self.age.push_back((sent_at, r));
         }
         if self.config.fifo {
             self.fifo.push(group.unwrap_or_else(|| Arc::from("")), r, !delayed);
@@ -244,25 +246,21 @@ impl State {
             }
         }
         let retention = self.config.retention;
-        while let Some(&r) = self.age.front() {
-            match self.entry(r) {
-                None => {
-                    self.age.pop_front();
-                }
-                Some(e) if e.sent_at + retention <= now => {
-                    self.age.pop_front();
-                    self.remove(r);
-                }
-                Some(_) => break,
+        // Entries of messages already gone are dropped here when their time comes, or
+        // by `compact`; removing a gone message is a no-op.
+        while let Some(&(sent_at, r)) = self.age.front() {
+            if sent_at + retention > now {
+                break;
             }
+            self.age.pop_front();
+            self.remove(r);
         }
         while let Some(&Reverse((sent_at, s, g))) = self.age_late.peek() {
-            let r = (s, g);
-            if self.entry(r).is_some() && sent_at + retention > now {
+            if sent_at + retention > now {
                 break;
             }
             self.age_late.pop();
-            self.remove(r);
+            self.remove((s, g));
         }
         self.compact();
     }
@@ -281,7 +279,7 @@ impl State {
         }
         if self.age.len() > 2 * self.live + 1024 {
             let age = std::mem::take(&mut self.age);
-            self.age = age.into_iter().filter(|r| self.entry(*r).is_some()).collect();
+            self.age = age.into_iter().filter(|(_, r)| self.entry(*r).is_some()).collect();
         }
         if self.age_late.len() > 2 * self.live + 1024 {
             let late = std::mem::take(&mut self.age_late);
@@ -350,16 +348,12 @@ impl State {
     /// When the oldest message was sent.
     pub(crate) fn oldest_sent_at(&mut self) -> Option<Timestamp> {
         let mut oldest = None;
-        while let Some(&r) = self.age.front() {
-            match self.entry(r) {
-                Some(e) => {
-                    oldest = Some(e.sent_at);
-                    break;
-                }
-                None => {
-                    self.age.pop_front();
-                }
+        while let Some(&(sent_at, r)) = self.age.front() {
+            if self.entry(r).is_some() {
+                oldest = Some(sent_at);
+                break;
             }
+            self.age.pop_front();
         }
         while let Some(&Reverse((sent_at, s, g))) = self.age_late.peek() {
             if self.entry((s, g)).is_some() {
