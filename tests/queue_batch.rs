@@ -2,20 +2,13 @@
 //! malformed requests reject as a whole and change nothing; otherwise each entry
 //! succeeds or fails alone; FIFO batches enqueue in entry order.
 
-use std::time::Duration;
-
 use localcloud::{
     AttributeValue, BatchEntry, BatchResult, Cloud, OutgoingMessage, Queue, QueueConfig, QueueError, ReceiptHandle,
     ReceiveOptions, ReceivedMessage,
 };
 
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn cloud() -> Cloud {
-    Cloud::builder().manual_clock().seed(1).build()
-}
+mod common;
+use common::{cloud, receive_all, secs};
 
 fn queue(cloud: &Cloud) -> Queue {
     cloud.create_queue("q", QueueConfig::default()).unwrap()
@@ -23,17 +16,6 @@ fn queue(cloud: &Cloud) -> Queue {
 
 fn entries(n: usize) -> Vec<BatchEntry> {
     (0..n).map(|i| BatchEntry::new(format!("e{i}"), OutgoingMessage::new(format!("m{i}")))).collect()
-}
-
-fn receive_all(q: &Queue) -> Vec<ReceivedMessage> {
-    let mut out = Vec::new();
-    loop {
-        let got = q.receive(ReceiveOptions::new().max_messages(10)).unwrap();
-        if got.is_empty() {
-            return out;
-        }
-        out.extend(got);
-    }
 }
 
 fn handles(msgs: &[ReceivedMessage]) -> Vec<BatchEntry<ReceiptHandle>> {

@@ -10,13 +10,8 @@ use localcloud::{
     ReceiveOptions, ReceivedMessage, RedrivePolicy,
 };
 
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn cloud() -> Cloud {
-    Cloud::builder().manual_clock().seed(1).build()
-}
+mod common;
+use common::{bodies, cloud, secs};
 
 fn fifo(cloud: &Cloud, config: QueueConfig) -> Queue {
     cloud.create_queue("q.fifo", config).unwrap()
@@ -33,10 +28,6 @@ fn send(q: &Queue, group: &str, body: &str) {
 
 fn receive(q: &Queue, n: u32) -> Vec<ReceivedMessage> {
     q.receive(ReceiveOptions::new().max_messages(n)).unwrap()
-}
-
-fn bodies(msgs: &[ReceivedMessage]) -> Vec<&str> {
-    msgs.iter().map(|m| m.body_str()).collect()
 }
 
 fn metric(c: &Cloud, name: &str) -> f64 {

@@ -5,32 +5,11 @@
 use std::time::Duration;
 
 use localcloud::{
-    AttributeValue, Cloud, MoveTaskStatus, OutgoingMessage, Queue, QueueConfig, ReceiveOptions, ReceivedMessage,
-    RedrivePolicy, SendReceipt,
+    AttributeValue, Cloud, MoveTaskStatus, OutgoingMessage, Queue, QueueConfig, RedrivePolicy, SendReceipt,
 };
 
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn cloud() -> Cloud {
-    Cloud::builder().manual_clock().seed(1).build()
-}
-
-fn receive_all(q: &Queue) -> Vec<ReceivedMessage> {
-    let mut out = Vec::new();
-    loop {
-        let got = q.receive(ReceiveOptions::new().max_messages(10)).unwrap();
-        if got.is_empty() {
-            return out;
-        }
-        out.extend(got);
-    }
-}
-
-fn bodies(msgs: &[ReceivedMessage]) -> Vec<&str> {
-    msgs.iter().map(|m| m.body_str()).collect()
-}
+mod common;
+use common::{bodies, cloud, receive_all, secs};
 
 /// Receives everything in `src` twice so that it all moves to its DLQ (max receive count 1).
 fn kill_all(c: &Cloud, src: &Queue) {

@@ -8,20 +8,11 @@ use localcloud::{
 };
 use md5::{Digest, Md5};
 
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn cloud() -> Cloud {
-    Cloud::builder().manual_clock().seed(1).build()
-}
+mod common;
+use common::{bodies, cloud, secs};
 
 fn queue(cloud: &Cloud, config: QueueConfig) -> Queue {
     cloud.create_queue("q", config).unwrap()
-}
-
-fn bodies(msgs: &[localcloud::ReceivedMessage]) -> Vec<&str> {
-    msgs.iter().map(|m| m.body_str()).collect()
 }
 
 // ---- lifecycle ----
