@@ -275,9 +275,10 @@ impl CloudBuilder {
         self
     }
 
-    /// Turns on throttling emulation for the services that have it — currently the
-    /// per-shard throughput limits of streams — as the default for resources created
-    /// in this cloud. Off by default. A stream's own
+    /// Turns on throttling emulation for the services that have it, for resources
+    /// created in this cloud: the per-shard throughput limits of streams, and the
+    /// calls-per-second quotas of FIFO queues (300 per action, 3,000 in
+    /// high-throughput mode; `Throttling`). Off by default. A stream's own
     /// [`StreamConfig::enforce_limits`](crate::StreamConfig::enforce_limits) still
     /// wins when set.
     ///

@@ -169,7 +169,8 @@ pub use topic::{
 /// Limits of the queue service, as constants.
 pub mod queue_limits {
     pub use crate::queue::{
-        MAX_DELAY, MAX_MESSAGE_SIZE, MAX_RECEIVE_WAIT, MAX_RETENTION, MAX_VISIBILITY_TIMEOUT, MIN_RETENTION,
+        FIFO_CALLS_PER_SECOND, FIFO_HIGH_THROUGHPUT_CALLS_PER_SECOND, MAX_DELAY, MAX_MESSAGE_SIZE, MAX_RECEIVE_WAIT,
+        MAX_RETENTION, MAX_VISIBILITY_TIMEOUT, MIN_RETENTION,
     };
 }
 

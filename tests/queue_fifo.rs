@@ -815,3 +815,90 @@ fn a_different_attempt_id_does_not_replay_the_stored_receive() {
     send(&q, "g", "a3");
     assert_eq!(bodies(&q.receive(two).unwrap()), vec!["a3"], "an empty receive stored nothing to replay");
 }
+
+// ---- throttling emulation ----
+
+fn throttled_cloud() -> Cloud {
+    Cloud::builder().manual_clock().throttling(true).build()
+}
+
+#[test]
+fn throttled_fifo_queues_take_300_calls_per_second_per_action() {
+    let c = throttled_cloud();
+    let q = fifo(&c, QueueConfig::fifo());
+    for i in 0..300 {
+        send(&q, "g", &format!("m{i}"));
+    }
+    let e = q.send_message(msg("g", "one-too-many")).unwrap_err();
+    assert_eq!(e.code(), "Throttling");
+    assert_eq!(q.stats().total(), 300, "a throttled send stores nothing");
+    // other actions have their own quota
+    let got = receive(&q, 1);
+    q.delete(got[0].receipt_handle()).unwrap();
+    // the next second brings a new quota
+    c.advance(secs(1));
+    send(&q, "g", "next-second");
+    assert_eq!(q.stats().total(), 300);
+}
+
+#[test]
+fn a_batch_counts_as_one_call() {
+    let c = throttled_cloud();
+    let q = fifo(&c, QueueConfig::fifo());
+    for b in 0..300 {
+        let entries = (0..10).map(|i| BatchEntry::new(format!("e{i}"), msg("g", &format!("b{b}-{i}")))).collect();
+        assert!(q.send_batch(entries).unwrap().failed().is_empty());
+    }
+    assert_eq!(q.stats().total(), 3_000);
+    let e = q.send_batch(vec![BatchEntry::new("x", msg("g", "late"))]).unwrap_err();
+    assert_eq!(e.code(), "Throttling");
+}
+
+#[test]
+fn receives_and_deletes_are_throttled_too() {
+    let c = throttled_cloud();
+    let q = fifo(&c, QueueConfig::fifo());
+    send(&q, "g", "m");
+    for _ in 0..300 {
+        q.receive(ReceiveOptions::new().visibility_timeout(Duration::ZERO)).unwrap();
+    }
+    assert_eq!(q.receive(ReceiveOptions::new()).unwrap_err().code(), "Throttling");
+    c.advance(secs(1));
+    let m = receive(&q, 1).remove(0);
+    for _ in 0..300 {
+        q.change_visibility(m.receipt_handle(), secs(30)).unwrap();
+    }
+    assert_eq!(q.change_visibility(m.receipt_handle(), secs(30)).unwrap_err().code(), "Throttling");
+    q.delete(m.receipt_handle()).unwrap();
+    assert_eq!(q.stats().total(), 0);
+}
+
+#[test]
+fn high_throughput_mode_takes_3000_calls_per_second() {
+    let c = throttled_cloud();
+    let q = fifo(
+        &c,
+        QueueConfig::fifo()
+            .deduplication_scope(DeduplicationScope::MessageGroup)
+            .throughput_limit(FifoThroughputLimit::PerMessageGroupId),
+    );
+    for i in 0..3_000 {
+        send(&q, &format!("g{}", i % 7), &format!("m{i}"));
+    }
+    assert_eq!(q.send_message(msg("g", "over")).unwrap_err().code(), "Throttling");
+}
+
+#[test]
+fn without_throttling_emulation_or_on_standard_queues_nothing_is_throttled() {
+    let c = cloud();
+    let q = fifo(&c, QueueConfig::fifo());
+    for i in 0..1_000 {
+        send(&q, "g", &format!("m{i}"));
+    }
+    let t = throttled_cloud();
+    let standard = t.create_queue("plain", QueueConfig::default()).unwrap();
+    for i in 0..1_000 {
+        standard.send(format!("m{i}")).unwrap();
+    }
+    assert_eq!(q.stats().total() + standard.stats().total(), 2_000);
+}

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use super::ops::check_message;
+use super::throttle::Action;
 use super::types::{OutgoingMessage, ReceiptHandle, SendReceipt};
 use super::{Queue, QueueError, MAX_MESSAGE_SIZE};
 
@@ -154,9 +155,7 @@ impl Queue {
         let mut result = BatchResult { successful: Vec::new(), failed: Vec::new() };
         let now = self.now();
         let mut st = self.state();
-        if st.deleted {
-            return Err(self.gone());
-        }
+        self.admit(&mut st, Action::Send, now)?;
         for BatchEntry { id, item } in entries {
             let outcome = check_message(&item, self.is_fifo()).and_then(|()| self.prepare(&mut st, now, &item));
             match outcome {
@@ -178,9 +177,10 @@ impl Queue {
         if !self.exists() {
             return Err(self.gone());
         }
+        self.admit_call(Action::Delete)?;
         let mut result = BatchResult { successful: Vec::new(), failed: Vec::new() };
         for BatchEntry { id, item } in entries {
-            match self.delete(&item) {
+            match self.delete_counted(&item, false) {
                 Ok(()) => result.successful.push((id, ())),
                 Err(e @ QueueError::QueueDoesNotExist { .. }) => return Err(e),
                 Err(e) => result.failed.push(BatchResultErrorEntry::new(&id, &e)),
@@ -199,8 +199,9 @@ impl Queue {
             return Err(self.gone());
         }
         let mut result = BatchResult { successful: Vec::new(), failed: Vec::new() };
+        self.admit_call(Action::ChangeVisibility)?;
         for BatchEntry { id, item: (handle, timeout) } in entries {
-            match self.change_visibility(&handle, timeout) {
+            match self.change_visibility_counted(&handle, timeout, false) {
                 Ok(()) => result.successful.push((id, ())),
                 Err(e @ QueueError::QueueDoesNotExist { .. }) => return Err(e),
                 Err(e) => result.failed.push(BatchResultErrorEntry::new(&id, &e)),

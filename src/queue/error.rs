@@ -83,6 +83,10 @@ pub enum QueueError {
     /// The operation is not valid for this queue or task.
     #[error("unsupported operation: {0}")]
     UnsupportedOperation(String),
+    /// A FIFO queue's calls-per-second quota for this action is spent (only with
+    /// throttling emulation on).
+    #[error("throttled: {0}")]
+    Throttling(String),
 }
 
 impl QueueError {
@@ -106,6 +110,7 @@ impl QueueError {
             QueueError::BatchRequestTooLong { .. } => "BatchRequestTooLong",
             QueueError::ResourceNotFound(_) => "ResourceNotFoundException",
             QueueError::UnsupportedOperation(_) => "UnsupportedOperation",
+            QueueError::Throttling(_) => "Throttling",
         }
     }
 

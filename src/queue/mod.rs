@@ -24,6 +24,7 @@ mod fifo;
 mod move_task;
 mod ops;
 mod state;
+mod throttle;
 mod types;
 
 use std::collections::{BTreeMap, HashMap};
@@ -42,6 +43,7 @@ pub use config::{
 };
 pub use error::QueueError;
 pub use move_task::{MoveTask, MoveTaskStatus};
+pub use throttle::{FIFO_CALLS_PER_SECOND, FIFO_HIGH_THROUGHPUT_CALLS_PER_SECOND};
 pub use types::{
     OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt, SystemAttributes,
 };
@@ -65,6 +67,8 @@ pub(crate) struct QueueShared {
     url: String,
     fifo: bool,
     clock: Arc<dyn Clock>,
+    /// Whether calls count against FIFO throttling quotas (fixed at creation).
+    throttled: bool,
     state: Mutex<State>,
     /// Long polls park here; sends, visibility changes and clock moves wake them.
     cond: Condvar,
@@ -242,7 +246,13 @@ impl Cloud {
             arn,
             fifo,
             clock: self.clock(),
-            state: Mutex::new(State::new(config, uid, Arc::from(self.account_id()), rng, now)),
+            throttled: self.throttling() && fifo,
+            state: Mutex::new({
+                let throttle = (self.throttling() && fifo).then(|| throttle::Throttle::new(config.throughput_limit));
+                let mut st = State::new(config, uid, Arc::from(self.account_id()), rng, now);
+                st.throttle = throttle;
+                st
+            }),
             cond: Condvar::new(),
             deleted: AtomicBool::new(false),
         });

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::config::{DeduplicationScope, MAX_DELAY, MAX_VISIBILITY_TIMEOUT};
 use super::state::{Entry, Extra, MsgState, NewMessage, State, MAX_IN_FLIGHT};
+use super::throttle::Action;
 use super::types::{OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt};
 use super::{Queue, QueueConfig, QueueError};
 use crate::clock::Timestamp;
@@ -33,6 +34,7 @@ impl Queue {
         check_message(&msg, self.is_fifo())?;
         let now = self.now();
         let mut st = self.shared.state.lock();
+        self.admit(&mut st, Action::Send, now)?;
         let prepared = self.prepare(&mut st, now, &msg)?;
         let receipt = self.enqueue(&mut st, now, msg, prepared);
         drop(st);
@@ -195,6 +197,7 @@ impl Queue {
         }
         let manual = self.shared.clock.as_manual().is_some();
         let mut st = self.shared.state.lock();
+        self.admit(&mut st, Action::Receive, self.now())?;
         let deadline = self.now() + opts.wait.unwrap_or(st.config.receive_wait);
         loop {
             if st.deleted {
@@ -272,8 +275,17 @@ impl Queue {
     /// issued before a purge), and on FIFO queues for a handle whose visibility
     /// timeout has expired or that a later receive superseded.
     pub fn delete(&self, handle: &ReceiptHandle) -> Result<(), QueueError> {
+        self.delete_counted(handle, true)
+    }
+
+    /// [`delete`](Queue::delete); `count_call` is false for the entries of a batch,
+    /// which counted once against the throttling quota.
+    pub(crate) fn delete_counted(&self, handle: &ReceiptHandle, count_call: bool) -> Result<(), QueueError> {
         let now = self.now();
         let mut st = self.shared.state.lock();
+        if count_call {
+            self.admit(&mut st, Action::Delete, now)?;
+        }
         self.check_handle(&mut st, now, handle)?;
         let Some((r, e)) = st.lookup(handle) else { return Ok(()) };
         if self.is_fifo() && (e.receive_count != handle.count || e.state != MsgState::InFlight) {
@@ -298,6 +310,17 @@ impl Queue {
     /// with `ReceiptHandleIsInvalid` on a FIFO queue. The total since the receive may
     /// not pass 12 hours (`InvalidParameterValue`).
     pub fn change_visibility(&self, handle: &ReceiptHandle, timeout: Duration) -> Result<(), QueueError> {
+        self.change_visibility_counted(handle, timeout, true)
+    }
+
+    /// [`change_visibility`](Queue::change_visibility); `count_call` as for
+    /// [`delete_counted`](Queue::delete_counted).
+    pub(crate) fn change_visibility_counted(
+        &self,
+        handle: &ReceiptHandle,
+        timeout: Duration,
+        count_call: bool,
+    ) -> Result<(), QueueError> {
         if timeout > MAX_VISIBILITY_TIMEOUT {
             return Err(QueueError::InvalidParameterValue(format!(
                 "visibility timeout must be 0 to 43,200 s, got {timeout:?}"
@@ -305,6 +328,9 @@ impl Queue {
         }
         let now = self.now();
         let mut st = self.shared.state.lock();
+        if count_call {
+            self.admit(&mut st, Action::ChangeVisibility, now)?;
+        }
         self.check_handle(&mut st, now, handle)?;
         let Some((r, e)) = st.lookup(handle) else {
             return Err(QueueError::InvalidParameterValue(
@@ -324,6 +350,27 @@ impl Queue {
         // Visible now, or sooner than a waiting receive planned for: let it look again.
         self.shared.cond.notify_all();
         Ok(())
+    }
+
+    /// Counts a call against the FIFO throttling quota, when throttling is emulated.
+    pub(crate) fn admit(&self, st: &mut State, action: Action, now: Timestamp) -> Result<(), QueueError> {
+        if st.deleted {
+            return Err(self.gone());
+        }
+        let Some(t) = &mut st.throttle else { return Ok(()) };
+        if t.admit(action, now) {
+            return Ok(());
+        }
+        Err(QueueError::Throttling(format!("{} takes at most {} {action:?} calls per second", self.name(), t.limit())))
+    }
+
+    /// [`admit`](Queue::admit) for a batch, taking the lock only on a throttled queue.
+    pub(crate) fn admit_call(&self, action: Action) -> Result<(), QueueError> {
+        if !self.shared.throttled {
+            return Ok(());
+        }
+        let now = self.now();
+        self.admit(&mut self.shared.state.lock(), action, now)
     }
 
     pub(crate) fn check_handle(&self, st: &mut State, now: Timestamp, h: &ReceiptHandle) -> Result<(), QueueError> {

@@ -88,6 +88,8 @@ pub(crate) struct State {
     pub(crate) deleted: bool,
     /// Receives blocked in a long poll right now.
     pub(crate) waiting_receives: usize,
+    /// FIFO throttling quotas, when the cloud emulates throttling.
+    pub(crate) throttle: Option<super::throttle::Throttle>,
     pub(crate) epoch: u32,
     pub(crate) counters: Counters,
     pub(crate) rng: SmallRng,
@@ -133,6 +135,7 @@ impl State {
             config,
             deleted: false,
             waiting_receives: 0,
+            throttle: None,
             epoch: 0,
             counters: Counters::default(),
             rng,
