@@ -248,7 +248,8 @@ impl Cloud {
             clock: self.clock(),
             throttled: self.throttling() && fifo,
             state: Mutex::new({
-                let throttle = (self.throttling() && fifo).then(|| throttle::Throttle::new(config.throughput_limit));
+                let throttle =
+                    (self.throttling() && fifo).then(|| Box::new(throttle::Throttle::new(config.throughput_limit)));
                 let mut st = State::new(config, uid, Arc::from(self.account_id()), rng, now);
                 st.throttle = throttle;
                 st

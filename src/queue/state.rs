@@ -89,7 +89,7 @@ pub(crate) struct State {
     /// Receives blocked in a long poll right now.
     pub(crate) waiting_receives: usize,
     /// FIFO throttling quotas, when the cloud emulates throttling.
-    pub(crate) throttle: Option<super::throttle::Throttle>,
+    pub(crate) throttle: Option<Box<super::throttle::Throttle>>,
     pub(crate) epoch: u32,
     pub(crate) counters: Counters,
     pub(crate) rng: SmallRng,
