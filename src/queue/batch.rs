@@ -155,6 +155,9 @@ impl Queue {
         let mut result = BatchResult { successful: Vec::new(), failed: Vec::new() };
         let now = self.now();
         let mut st = self.state();
+        if st.deleted {
+            return Err(self.gone());
+        }
         self.admit(&mut st, Action::Send, now)?;
         for BatchEntry { id, item } in entries {
             let outcome = check_message(&item, self.is_fifo()).and_then(|()| self.prepare(&mut st, now, &item));

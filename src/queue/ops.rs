@@ -197,8 +197,9 @@ impl Queue {
         }
         let manual = self.shared.clock.as_manual().is_some();
         let mut st = self.shared.state.lock();
-        self.admit(&mut st, Action::Receive, self.now())?;
-        let deadline = self.now() + opts.wait.unwrap_or(st.config.receive_wait);
+        let start = self.now();
+        self.admit(&mut st, Action::Receive, start)?;
+        let deadline = start + opts.wait.unwrap_or(st.config.receive_wait);
         loop {
             if st.deleted {
                 return Err(self.gone());
@@ -353,7 +354,18 @@ impl Queue {
     }
 
     /// Counts a call against the FIFO throttling quota, when throttling is emulated.
+    #[inline(always)]
     pub(crate) fn admit(&self, st: &mut State, action: Action, now: Timestamp) -> Result<(), QueueError> {
+        if self.shared.throttled {
+            self.admit_throttled(st, action, now)
+        } else {
+            Ok(()) // the usual case; callers check that the queue exists
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn admit_throttled(&self, st: &mut State, action: Action, now: Timestamp) -> Result<(), QueueError> {
         if st.deleted {
             return Err(self.gone());
         }
