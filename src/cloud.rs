@@ -12,6 +12,7 @@ use parking_lot::Mutex;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
+use crate::chaos::ChaosConfig;
 use crate::clock::{Clock, ManualClock, SystemClock, Timestamp};
 use crate::metrics::Metrics;
 use crate::queue::QueueRegistry;
@@ -51,6 +52,7 @@ pub(crate) struct CloudInner {
     pub(crate) metrics: Metrics,
     pub(crate) queues: QueueRegistry,
     throttling: bool,
+    chaos: ChaosConfig,
     seed: u64,
     seeds_drawn: AtomicU64,
     services: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
@@ -108,6 +110,11 @@ impl Cloud {
     /// [`CloudBuilder::throttling`]).
     pub fn throttling(&self) -> bool {
         self.inner.throttling
+    }
+
+    /// The liberties this cloud's services take on purpose (see [`ChaosConfig`]).
+    pub fn chaos(&self) -> &ChaosConfig {
+        &self.inner.chaos
     }
 
     /// The seed of this cloud's random choices.
@@ -200,6 +207,7 @@ impl fmt::Debug for Cloud {
             .field("clock", &self.inner.clock)
             .field("seed", &self.inner.seed)
             .field("throttling", &self.inner.throttling)
+            .field("chaos", &self.inner.chaos)
             .field("scheduler", &self.inner.scheduler)
             .finish()
     }
@@ -221,6 +229,7 @@ pub struct CloudBuilder {
     account_id: Option<String>,
     workers: Option<usize>,
     throttling: bool,
+    chaos: ChaosConfig,
 }
 
 impl fmt::Debug for CloudBuilder {
@@ -232,6 +241,7 @@ impl fmt::Debug for CloudBuilder {
             .field("account_id", &self.account_id)
             .field("workers", &self.workers)
             .field("throttling", &self.throttling)
+            .field("chaos", &self.chaos)
             .finish()
     }
 }
@@ -298,6 +308,13 @@ impl CloudBuilder {
         self
     }
 
+    /// Turns on deliberate misbehaviour (duplicates, reordering, short receives on
+    /// standard queues), drawn from the cloud's seed. Off by default.
+    pub fn chaos(mut self, chaos: ChaosConfig) -> Self {
+        self.chaos = chaos;
+        self
+    }
+
     /// Builds the cloud, starting its workers if it runs on real time.
     pub fn build(self) -> Cloud {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock::new()));
@@ -312,6 +329,7 @@ impl CloudBuilder {
                 metrics: Metrics::default(),
                 queues: QueueRegistry::default(),
                 throttling: self.throttling,
+                chaos: self.chaos,
                 seed,
                 seeds_drawn: AtomicU64::new(0),
                 services: Mutex::new(HashMap::new()),

@@ -134,6 +134,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod chaos;
 mod clock;
 mod cloud;
 mod dedup;
@@ -145,6 +146,7 @@ mod scheduler;
 mod stream;
 mod topic;
 
+pub use chaos::ChaosConfig;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use cloud::{Cloud, CloudBuilder};
 pub use error::{Error, Result};

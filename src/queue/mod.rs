@@ -252,6 +252,7 @@ impl Cloud {
                     (self.throttling() && fifo).then(|| Box::new(throttle::Throttle::new(config.throughput_limit)));
                 let mut st = State::new(config, uid, Arc::from(self.account_id()), rng, now);
                 st.throttle = throttle;
+                st.chaos = (!fifo && self.chaos().is_active()).then(|| Box::new(self.chaos().clone()));
                 st
             }),
             cond: Condvar::new(),

@@ -88,6 +88,8 @@ pub(crate) struct State {
     pub(crate) deleted: bool,
     /// Receives blocked in a long poll right now.
     pub(crate) waiting_receives: usize,
+    /// Deliberate misbehaviour of a standard queue (none on FIFO queues).
+    pub(crate) chaos: Option<Box<crate::chaos::ChaosConfig>>,
     /// FIFO throttling quotas, when the cloud emulates throttling.
     pub(crate) throttle: Option<Box<super::throttle::Throttle>>,
     pub(crate) epoch: u32,
@@ -136,6 +138,7 @@ impl State {
             deleted: false,
             waiting_receives: 0,
             throttle: None,
+            chaos: None,
             epoch: 0,
             counters: Counters::default(),
             rng,
@@ -371,6 +374,9 @@ impl State {
     /// Takes up to `max` receivable messages, hiding them for `vt`; messages whose
     /// receive would exceed `max_receives` go to `to_dlq` instead.
     pub(crate) fn receive(&mut self, now: Timestamp, max: usize, vt: Duration, max_receives: Option<u32>) -> Taken {
+        if self.chaos.is_some() {
+            return self.receive_with_chaos(now, max, vt, max_receives);
+        }
         let mut taken = Taken { messages: Vec::with_capacity(max.min(10)), ..Taken::default() };
         while taken.messages.len() < max {
             if self.config.fifo {
@@ -380,6 +386,46 @@ impl State {
                 let Some(r) = self.next_standard() else { break };
                 self.take_or_redrive(now, r, vt, max_receives, &mut taken);
             }
+        }
+        taken
+    }
+
+    /// A standard queue's receive under [`ChaosConfig`](crate::ChaosConfig), with
+    /// every choice drawn from the queue's seeded generator.
+    fn receive_with_chaos(&mut self, now: Timestamp, max: usize, vt: Duration, max_receives: Option<u32>) -> Taken {
+        use rand::seq::SliceRandom;
+        use rand::Rng;
+        let Some(chaos) = self.chaos.as_deref().cloned() else { return Taken::default() };
+        let mut max = max;
+        if max > 1 && self.rng.random_bool(chaos.short_receive_rate) {
+            max = self.rng.random_range(1..max);
+        }
+        let mut taken = Taken { messages: Vec::with_capacity(max.min(10)), ..Taken::default() };
+        let mut copies = Vec::new();
+        while taken.messages.len() < max {
+            let Some(r) = self.next_standard() else { break };
+            let before = taken.messages.len();
+            self.take_or_redrive(now, r, vt, max_receives, &mut taken);
+            // A duplicate: a second copy of the message, as a service keeping copies on
+            // several hosts may hand out; deleting one copy leaves the other.
+            if taken.messages.len() > before && self.rng.random_bool(chaos.duplicate_rate) {
+                let m = &taken.messages[before];
+                copies.push(NewMessage {
+                    body: m.body.clone(),
+                    id: m.message_id,
+                    extra: m.extra.clone(),
+                    sent_at: m.sent_at,
+                    delay: Duration::ZERO,
+                    receive_count: m.receive_count,
+                    first_receive: m.first_receive,
+                });
+            }
+        }
+        for copy in copies {
+            self.insert(now, copy);
+        }
+        if chaos.reorder {
+            taken.messages.shuffle(&mut self.rng);
         }
         taken
     }
