@@ -6,7 +6,7 @@
 //! semantics that bite in production), to embed messaging in one process, or to
 //! benchmark a pipeline.
 //!
-//! ## A tutorial in seven steps
+//! ## A tutorial in eight steps
 //!
 //! **1. A cloud on a manual clock.** Time moves only when you say so, and deferred
 //! work runs only when you drive it: a test is a plain sequence of statements.
@@ -125,6 +125,33 @@
 //! let pages: Vec<_> = out.records().iter().map(|r| r.data().clone()).collect();
 //! assert_eq!(pages, ["page 0", "page 1", "page 2", "page 3"]);
 //! assert_eq!(out.millis_behind_latest(), 0);
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! **8. Let the cloud misbehave.** Standard queues may deliver a message twice, out
+//! of order, or fewer at a time than there are; FIFO queues and streams may
+//! throttle. [`ChaosConfig`] and [`CloudBuilder::throttling`] turn that on, seeded, so
+//! a consumer can be tested against it.
+//!
+//! ```
+//! # use localcloud::*;
+//! let cloud = Cloud::builder().manual_clock().seed(11).chaos(ChaosConfig::standard_queue()).build();
+//! let q = cloud.create_queue("q", QueueConfig::default())?;
+//! for i in 0..100 {
+//!     q.send(format!("m{i}"))?;
+//! }
+//! let mut seen = std::collections::HashSet::new();
+//! loop {
+//!     let got = q.receive(ReceiveOptions::new().max_messages(10))?;
+//!     if got.is_empty() {
+//!         break;
+//!     }
+//!     for m in got {
+//!         seen.insert(m.message_id()); // idempotent: a duplicate changes nothing
+//!         q.delete(m.receipt_handle())?;
+//!     }
+//! }
+//! assert_eq!(seen.len(), 100);
 //! # Ok::<(), Error>(())
 //! ```
 //!
