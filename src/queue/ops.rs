@@ -353,38 +353,6 @@ impl Queue {
         Ok(())
     }
 
-    /// Counts a call against the FIFO throttling quota, when throttling is emulated.
-    #[inline(always)]
-    pub(crate) fn admit(&self, st: &mut State, action: Action, now: Timestamp) -> Result<(), QueueError> {
-        if self.shared.throttled {
-            self.admit_throttled(st, action, now)
-        } else {
-            Ok(()) // the usual case; callers check that the queue exists
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn admit_throttled(&self, st: &mut State, action: Action, now: Timestamp) -> Result<(), QueueError> {
-        if st.deleted {
-            return Err(self.gone());
-        }
-        let Some(t) = &mut st.throttle else { return Ok(()) };
-        if t.admit(action, now) {
-            return Ok(());
-        }
-        Err(QueueError::Throttling(format!("{} takes at most {} {action:?} calls per second", self.name(), t.limit())))
-    }
-
-    /// [`admit`](Queue::admit) for a batch, taking the lock only on a throttled queue.
-    pub(crate) fn admit_call(&self, action: Action) -> Result<(), QueueError> {
-        if !self.shared.throttled {
-            return Ok(());
-        }
-        let now = self.now();
-        self.admit(&mut self.shared.state.lock(), action, now)
-    }
-
     pub(crate) fn check_handle(&self, st: &mut State, now: Timestamp, h: &ReceiptHandle) -> Result<(), QueueError> {
         if st.deleted {
             return Err(self.gone());

@@ -3,6 +3,8 @@
 //! [`CloudBuilder::throttling`](crate::CloudBuilder::throttling).
 
 use super::config::FifoThroughputLimit;
+use super::state::State;
+use super::{Queue, QueueError};
 use crate::clock::Timestamp;
 
 /// Calls per second per action a FIFO queue takes in its default mode.
@@ -54,6 +56,40 @@ impl Throttle {
 
     pub(crate) fn limit(&self) -> u32 {
         self.limit
+    }
+}
+
+impl Queue {
+    /// Counts a call against the FIFO throttling quota, when throttling is emulated.
+    #[inline(always)]
+    pub(crate) fn admit(&self, st: &mut State, action: Action, now: Timestamp) -> Result<(), QueueError> {
+        if self.shared.throttled {
+            self.admit_throttled(st, action, now)
+        } else {
+            Ok(()) // the usual case; callers check that the queue exists
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn admit_throttled(&self, st: &mut State, action: Action, now: Timestamp) -> Result<(), QueueError> {
+        if st.deleted {
+            return Err(self.gone());
+        }
+        let Some(t) = &mut st.throttle else { return Ok(()) };
+        if t.admit(action, now) {
+            return Ok(());
+        }
+        Err(QueueError::Throttling(format!("{} takes at most {} {action:?} calls per second", self.name(), t.limit())))
+    }
+
+    /// [`admit`](Queue::admit) for a batch, taking the lock only on a throttled queue.
+    pub(crate) fn admit_call(&self, action: Action) -> Result<(), QueueError> {
+        if !self.shared.throttled {
+            return Ok(());
+        }
+        let now = self.now();
+        self.admit(&mut self.shared.state.lock(), action, now)
     }
 }
 
