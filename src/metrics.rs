@@ -48,7 +48,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub(crate) fn register(&self, namespace: &'static str, resource: &str, source: Weak<dyn MetricSource>) {
+    /// Registers a resource's metrics, held weakly: they vanish with the resource.
+    pub(crate) fn register<S: MetricSource + 'static>(&self, namespace: &'static str, resource: &str, source: &Arc<S>) {
+        let source: Weak<dyn MetricSource> = Arc::downgrade(source) as _;
         let mut s = self.sources.lock();
         s.retain(|r| r.source.strong_count() > 0 && !(r.namespace == namespace && r.resource == resource));
         s.push(Registered { namespace, resource: resource.to_owned(), source });

@@ -258,8 +258,7 @@ impl Cloud {
             cond: Condvar::new(),
             deleted: AtomicBool::new(false),
         });
-        let weak: std::sync::Weak<dyn MetricSource> = Arc::downgrade(&shared) as _;
-        self.metrics().register(NAMESPACE, name, weak);
+        self.metrics().register(NAMESPACE, name, &shared);
         let q = Queue { shared };
         reg.queues.insert(name.to_owned(), q.clone());
         Ok(q)

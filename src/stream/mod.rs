@@ -301,8 +301,7 @@ impl Cloud {
             let children: Vec<_> = hash::even_ranges(config.shards).into_iter().map(|r| (r, None, None)).collect();
             reshard::spawn(&shared, &mut st, &children, now);
         }
-        let weak: std::sync::Weak<dyn MetricSource> = Arc::downgrade(&shared) as _;
-        self.metrics().register(NAMESPACE, name, weak);
+        self.metrics().register(NAMESPACE, name, &shared);
         let stream = Stream { shared };
         streams.insert(name.to_owned(), stream.clone());
         Ok(stream)

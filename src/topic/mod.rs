@@ -212,8 +212,7 @@ impl Cloud {
             fifo: Mutex::new(FifoState::default()),
             counters: Counters::default(),
         });
-        let weak: std::sync::Weak<dyn MetricSource> = Arc::downgrade(&shared) as _;
-        self.metrics().register(NAMESPACE, name, weak);
+        self.metrics().register(NAMESPACE, name, &shared);
         let topic = Topic { shared };
         topics.insert(name.to_owned(), topic.clone());
         Ok(topic)
