@@ -11,7 +11,7 @@ use localcloud::{
 };
 
 mod common;
-use common::{bodies, cloud, secs};
+use common::{bodies, cloud, secs, source_with_dlq};
 
 fn fifo(cloud: &Cloud, config: QueueConfig) -> Queue {
     cloud.create_queue("q.fifo", config).unwrap()
@@ -606,10 +606,7 @@ fn a_fifo_queue_needs_a_fifo_dlq_and_a_standard_queue_a_standard_one() {
 #[test]
 fn redrive_to_a_fifo_dlq_keeps_group_order_and_ids() {
     let c = cloud();
-    let dlq = c.create_queue("dlq.fifo", QueueConfig::fifo()).unwrap();
-    let q = c
-        .create_queue("src.fifo", QueueConfig::fifo().visibility_timeout(secs(5)).redrive(RedrivePolicy::new(&dlq, 1)))
-        .unwrap();
+    let (q, dlq) = source_with_dlq(&c, true, 5, 1);
     let sent: Vec<_> = ["a1", "a2", "a3"].iter().map(|b| q.send_message(msg("a", b)).unwrap()).collect();
     assert_eq!(receive(&q, 10).len(), 3);
     c.advance(secs(5));
@@ -627,10 +624,7 @@ fn redrive_to_a_fifo_dlq_keeps_group_order_and_ids() {
 #[test]
 fn redrive_of_a_groups_head_lets_the_next_message_through_in_order() {
     let c = cloud();
-    let dlq = c.create_queue("dlq.fifo", QueueConfig::fifo()).unwrap();
-    let q = c
-        .create_queue("src.fifo", QueueConfig::fifo().visibility_timeout(secs(5)).redrive(RedrivePolicy::new(&dlq, 1)))
-        .unwrap();
+    let (q, dlq) = source_with_dlq(&c, true, 5, 1);
     for b in ["a1", "a2", "a3"] {
         send(&q, "a", b);
     }

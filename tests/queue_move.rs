@@ -9,7 +9,7 @@ use localcloud::{
 };
 
 mod common;
-use common::{bodies, cloud, receive_all, secs};
+use common::{bodies, cloud, receive_all, secs, source_with_dlq};
 
 /// Receives everything in `src` twice so that it all moves to its DLQ (max receive count 1).
 fn kill_all(c: &Cloud, src: &Queue) {
@@ -22,10 +22,7 @@ fn kill_all(c: &Cloud, src: &Queue) {
 /// A source queue with a DLQ (max receive count 1, visibility 1 s), and `n` messages
 /// already moved to the DLQ; returns (source, dlq, receipts).
 fn with_dead_letters(c: &Cloud, n: usize) -> (Queue, Queue, Vec<SendReceipt>) {
-    let dlq = c.create_queue("dlq", QueueConfig::default()).unwrap();
-    let src = c
-        .create_queue("src", QueueConfig::default().visibility_timeout(secs(1)).redrive(RedrivePolicy::new(&dlq, 1)))
-        .unwrap();
+    let (src, dlq) = source_with_dlq(c, false, 1, 1);
     let sent = (0..n)
         .map(|i| {
             let m = OutgoingMessage::new(format!("m{i}")).attribute("n", AttributeValue::number(i.to_string()));
@@ -372,10 +369,7 @@ fn an_empty_dlq_completes_at_once() {
 #[test]
 fn fifo_dead_letters_move_back_in_group_order_with_their_ids() {
     let c = cloud();
-    let dlq = c.create_queue("dlq.fifo", QueueConfig::fifo()).unwrap();
-    let src = c
-        .create_queue("src.fifo", QueueConfig::fifo().visibility_timeout(secs(1)).redrive(RedrivePolicy::new(&dlq, 1)))
-        .unwrap();
+    let (src, dlq) = source_with_dlq(&c, true, 1, 1);
     for (g, b) in [("a", "a1"), ("b", "b1"), ("a", "a2"), ("b", "b2"), ("a", "a3")] {
         src.send_message(OutgoingMessage::new(b).group_id(g).deduplication_id(b)).unwrap();
     }
@@ -395,10 +389,7 @@ fn fifo_dead_letters_move_back_in_group_order_with_their_ids() {
 #[test]
 fn fifo_messages_moved_back_get_sequence_numbers_after_newer_sends() {
     let c = cloud();
-    let dlq = c.create_queue("dlq.fifo", QueueConfig::fifo()).unwrap();
-    let src = c
-        .create_queue("src.fifo", QueueConfig::fifo().visibility_timeout(secs(1)).redrive(RedrivePolicy::new(&dlq, 1)))
-        .unwrap();
+    let (src, dlq) = source_with_dlq(&c, true, 1, 1);
     src.send_message(OutgoingMessage::new("old").group_id("g").deduplication_id("old")).unwrap();
     kill_all(&c, &src);
     src.send_message(OutgoingMessage::new("new").group_id("g").deduplication_id("new")).unwrap();

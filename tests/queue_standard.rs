@@ -9,7 +9,7 @@ use localcloud::{
 use md5::{Digest, Md5};
 
 mod common;
-use common::{bodies, cloud, secs};
+use common::{bodies, cloud, secs, source_with_dlq};
 
 fn queue(cloud: &Cloud, config: QueueConfig) -> Queue {
     cloud.create_queue("q", config).unwrap()
@@ -638,10 +638,7 @@ fn standard_receive_rejects_at_120000_in_flight() {
 #[test]
 fn the_receive_that_would_exceed_max_moves_the_message_to_the_dlq() {
     let c = cloud();
-    let dlq = c.create_queue("dlq", QueueConfig::default()).unwrap();
-    let q = c
-        .create_queue("src", QueueConfig::default().visibility_timeout(secs(1)).redrive(RedrivePolicy::new(&dlq, 3)))
-        .unwrap();
+    let (q, dlq) = source_with_dlq(&c, false, 1, 3);
     let sent = q.send_message(OutgoingMessage::new("poison").attribute("k", AttributeValue::string("v"))).unwrap();
     for n in 1..=3 {
         let m = q.try_receive().unwrap().expect("received up to the max");
@@ -661,10 +658,7 @@ fn the_receive_that_would_exceed_max_moves_the_message_to_the_dlq() {
 #[test]
 fn a_moved_message_does_not_stop_the_receive_returning_others() {
     let c = cloud();
-    let dlq = c.create_queue("dlq", QueueConfig::default()).unwrap();
-    let q = c
-        .create_queue("src", QueueConfig::default().visibility_timeout(secs(1)).redrive(RedrivePolicy::new(&dlq, 1)))
-        .unwrap();
+    let (q, dlq) = source_with_dlq(&c, false, 1, 1);
     q.send("poison").unwrap();
     q.try_receive().unwrap().unwrap();
     c.advance(secs(1));

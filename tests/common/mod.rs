@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use localcloud::{Cloud, Queue, ReceiveOptions, ReceivedMessage};
+use localcloud::{Cloud, Queue, QueueConfig, ReceiveOptions, ReceivedMessage, RedrivePolicy};
 
 /// Whole seconds.
 pub fn secs(s: u64) -> Duration {
@@ -30,4 +30,15 @@ pub fn receive_all(q: &Queue) -> Vec<ReceivedMessage> {
 /// The bodies of received messages, as text.
 pub fn bodies(msgs: &[ReceivedMessage]) -> Vec<&str> {
     msgs.iter().map(|m| m.body_str()).collect()
+}
+
+/// A source queue ("src", or "src.fifo") with the given visibility timeout, whose
+/// messages move to a dead-letter queue ("dlq" / "dlq.fifo") on the receive that would
+/// exceed `max_receives`. Returns (source, dlq).
+pub fn source_with_dlq(c: &Cloud, fifo: bool, visibility_secs: u64, max_receives: u32) -> (Queue, Queue) {
+    let (kind, suffix) = if fifo { (QueueConfig::fifo(), ".fifo") } else { (QueueConfig::default(), "") };
+    let dlq = c.create_queue(&format!("dlq{suffix}"), kind.clone()).unwrap();
+    let config = kind.visibility_timeout(secs(visibility_secs)).redrive(RedrivePolicy::new(&dlq, max_receives));
+    let src = c.create_queue(&format!("src{suffix}"), config).unwrap();
+    (src, dlq)
 }
