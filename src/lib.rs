@@ -166,17 +166,20 @@ mod clock;
 mod cloud;
 mod dedup;
 mod error;
+pub mod journal;
 mod message;
 mod metrics;
-mod queue;
+pub mod queue;
 mod scheduler;
-mod stream;
-mod topic;
+mod service;
+pub mod stream;
+pub mod topic;
 
 pub use chaos::ChaosConfig;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use cloud::{Cloud, CloudBuilder};
 pub use error::{Error, Result};
+pub use journal::{Journal, JournalEntry};
 pub use message::{AttributeType, AttributeValue, Md5Digest, MessageAttributes, MessageId};
 pub use metrics::{MetricSample, Metrics};
 pub use queue::{

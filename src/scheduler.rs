@@ -5,33 +5,54 @@
 //! caller runs due tasks itself (`Cloud::run_until_idle`, `Cloud::advance`), in due
 //! order; under the system clock a few worker threads sleep until the next due time.
 //!
+//! Tasks are one-shot ([`Scheduler::schedule_at`]) or repeating
+//! ([`Scheduler::schedule_repeating`]: the task says when it wants to run next). Either
+//! kind is cancelled in O(1) by its [`TaskId`]; a cancelled entry is dropped lazily
+//! when it reaches the top of the heap, so scheduling stays O(log n).
+//!
+//! Driving is reentrant: a task that calls `Cloud::run_until_idle` or `Cloud::advance`
+//! runs the nested due work on the spot (on its own thread), and the outer driver goes
+//! on from wherever the clock then stands; the clock never goes back.
+//!
 //! Tasks must not hold a strong reference to the cloud itself (use `Weak` or service
 //! handles), or the workers would keep the cloud alive forever.
 
 use std::cmp::Ordering as CmpOrdering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, ReentrantMutex};
+use rustc_hash::FxHashSet;
 
 use crate::clock::{Clock, Timestamp};
 
 /// A unit of deferred work.
 pub(crate) type Task = Box<dyn FnOnce() + Send + 'static>;
 
-/// Identifies a scheduled task, for cancellation.
+/// A task that runs again: called with the time it was due, it returns when it wants
+/// to run next, or `None` when it is done.
+pub(crate) type RepeatingTask = Box<dyn FnMut(Timestamp) -> Option<Timestamp> + Send + 'static>;
+
+/// Identifies a scheduled task, for cancellation. A repeating task keeps its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct TaskId(u64);
 
+enum Work {
+    Once(Task),
+    Repeat(RepeatingTask),
+}
+
 struct Entry {
     due: Timestamp,
+    /// Insertion order: ties on `due` run first in, first out.
     seq: u64,
-    task: Task,
+    id: u64,
+    work: Work,
 }
 
 impl PartialEq for Entry {
@@ -55,18 +76,33 @@ impl Ord for Entry {
 #[derive(Default)]
 struct Tasks {
     heap: BinaryHeap<Entry>,
-    cancelled: HashSet<u64>,
+    /// Ids scheduled and not yet finished or cancelled. An entry whose id is missing
+    /// here is stale and skipped.
+    live: FxHashSet<u64>,
+    next_seq: u64,
+    next_id: u64,
 }
 
 impl Tasks {
-    /// Pops the earliest live task due at or before `limit`.
+    fn push(&mut self, due: Timestamp, id: u64, work: Work) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { due, seq, id, work });
+    }
+
+    /// Pops the earliest live task due at or before `limit`. A one-shot task stops
+    /// being live here; a repeating one stays live until it is done or cancelled.
     fn pop_due(&mut self, limit: Timestamp) -> Option<Entry> {
         while let Some(top) = self.heap.peek() {
             if top.due > limit {
                 return None;
             }
             let e = self.heap.pop()?;
-            if !self.cancelled.remove(&e.seq) {
+            let live = match e.work {
+                Work::Once(_) => self.live.remove(&e.id),
+                Work::Repeat(_) => self.live.contains(&e.id),
+            };
+            if live {
                 return Some(e);
             }
         }
@@ -75,14 +111,10 @@ impl Tasks {
 
     fn next_due(&mut self) -> Option<Timestamp> {
         while let Some(top) = self.heap.peek() {
-            if self.cancelled.contains(&top.seq) {
-                let e = self.heap.pop();
-                if let Some(e) = e {
-                    self.cancelled.remove(&e.seq);
-                }
-                continue;
+            if self.live.contains(&top.id) {
+                return Some(top.due);
             }
-            return Some(top.due);
+            self.heap.pop();
         }
         None
     }
@@ -91,11 +123,11 @@ impl Tasks {
 struct Shared {
     clock: Arc<dyn Clock>,
     tasks: Mutex<Tasks>,
-    next_seq: AtomicU64,
     stopped: AtomicBool,
     wake_tx: Sender<()>,
-    /// Serialises manual drivers so due order holds even with several driving threads.
-    drive: Mutex<()>,
+    /// Serialises manual drivers so due order holds even with several driving threads;
+    /// reentrant, so a task may drive the scheduler itself.
+    drive: ReentrantMutex<()>,
 }
 
 /// The task queue plus, in background mode, its worker threads.
@@ -108,7 +140,7 @@ pub(crate) struct Scheduler {
 impl std::fmt::Debug for Scheduler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scheduler")
-            .field("pending", &self.shared.tasks.lock().heap.len())
+            .field("pending", &self.shared.tasks.lock().live.len())
             .field("workers", &self.worker_ids.len())
             .finish()
     }
@@ -117,14 +149,13 @@ impl std::fmt::Debug for Scheduler {
 impl Scheduler {
     /// A scheduler driven by `workers` background threads (0 = manual driving only).
     pub(crate) fn new(clock: Arc<dyn Clock>, workers: usize) -> Self {
-        let (wake_tx, wake_rx) = crossbeam_channel::unbounded();
+        let (wake_tx, wake_rx) = crossbeam_channel::bounded(workers.max(1));
         let shared = Arc::new(Shared {
             clock,
             tasks: Mutex::new(Tasks::default()),
-            next_seq: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
             wake_tx,
-            drive: Mutex::new(()),
+            drive: ReentrantMutex::new(()),
         });
         let mut handles = Vec::with_capacity(workers);
         for i in 0..workers {
@@ -142,32 +173,51 @@ impl Scheduler {
 
     /// Runs `task` at or after `due`.
     pub(crate) fn schedule_at(&self, due: Timestamp, task: Task) -> TaskId {
-        let seq = self.shared.next_seq.fetch_add(1, Ordering::Relaxed);
-        let earliest = {
-            let mut tasks = self.shared.tasks.lock();
-            let before = tasks.heap.peek().map(|e| e.due);
-            tasks.heap.push(Entry { due, seq, task });
-            before.is_none_or(|b| due < b)
-        };
-        if earliest && !self.worker_ids.is_empty() {
-            let _ = self.shared.wake_tx.send(());
-        }
-        TaskId(seq)
+        self.insert(due, Work::Once(task))
     }
 
     /// Runs `task` as soon as a driver gets to it.
-    #[allow(dead_code)] // used by the services that deliver later
+    #[allow(dead_code)] // used by the services that invoke later
     pub(crate) fn schedule_now(&self, task: Task) -> TaskId {
         self.schedule_at(self.shared.clock.now(), task)
     }
 
-    /// Cancels a task that has not started; cancelling a finished task does nothing.
-    #[allow(dead_code)] // used by the services that deliver later
-    pub(crate) fn cancel(&self, id: TaskId) {
-        let mut tasks = self.shared.tasks.lock();
-        if tasks.heap.iter().any(|e| e.seq == id.0) {
-            tasks.cancelled.insert(id.0);
+    /// Runs `task` after `delay` from now.
+    #[allow(dead_code)] // used by the services that poll and renew
+    pub(crate) fn schedule_after(&self, delay: Duration, task: Task) -> TaskId {
+        self.schedule_at(self.shared.clock.now() + delay, task)
+    }
+
+    /// Runs `task` at `first`, then whenever it asks (its return value), until it
+    /// returns `None` or is cancelled. The id stays the same across runs. A panic in
+    /// the task ends it.
+    #[allow(dead_code)] // used by the services that poll and renew
+    pub(crate) fn schedule_repeating(&self, first: Timestamp, task: RepeatingTask) -> TaskId {
+        self.insert(first, Work::Repeat(task))
+    }
+
+    fn insert(&self, due: Timestamp, work: Work) -> TaskId {
+        let (id, earliest) = {
+            let mut tasks = self.shared.tasks.lock();
+            let id = tasks.next_id;
+            tasks.next_id += 1;
+            tasks.live.insert(id);
+            let before = tasks.heap.peek().map(|e| e.due);
+            tasks.push(due, id, work);
+            (id, before.is_none_or(|b| due < b))
+        };
+        if earliest {
+            self.shared.wake();
         }
+        TaskId(id)
+    }
+
+    /// Cancels a task in O(1): a one-shot task that has not started never runs; a
+    /// repeating task runs no more (a run under way finishes). Cancelling a finished
+    /// task does nothing.
+    #[allow(dead_code)] // used by the services that poll and renew
+    pub(crate) fn cancel(&self, id: TaskId) {
+        self.shared.tasks.lock().live.remove(&id.0);
     }
 
     /// The due time of the earliest pending task.
@@ -175,11 +225,10 @@ impl Scheduler {
         self.shared.tasks.lock().next_due()
     }
 
-    /// Number of pending tasks (cancelled ones excluded).
-    #[allow(dead_code)] // used by the services that deliver later
+    /// Number of pending tasks (cancelled ones excluded; a repeating task counts once).
+    #[allow(dead_code)] // used by tests and the services that deliver later
     pub(crate) fn pending(&self) -> usize {
-        let t = self.shared.tasks.lock();
-        t.heap.len() - t.cancelled.len()
+        self.shared.tasks.lock().live.len()
     }
 
     /// Runs every task due now, including tasks that those tasks schedule for now.
@@ -192,7 +241,7 @@ impl Scheduler {
             let next = self.shared.tasks.lock().pop_due(now);
             match next {
                 Some(e) => {
-                    run_task(e.task);
+                    self.shared.run(e);
                     ran += 1;
                 }
                 None => return ran,
@@ -214,7 +263,7 @@ impl Scheduler {
                 match next {
                     Some(e) => {
                         manual.set(e.due);
-                        run_task(e.task);
+                        self.shared.run(e);
                         ran += 1;
                     }
                     None => break,
@@ -231,7 +280,7 @@ impl Scheduler {
             return;
         }
         for _ in 0..self.worker_ids.len() {
-            let _ = self.shared.wake_tx.send(());
+            let _ = self.shared.wake_tx.try_send(());
         }
         let me = thread::current().id();
         let handles: Vec<_> = self.workers.lock().drain(..).collect();
@@ -249,10 +298,45 @@ impl Drop for Scheduler {
     }
 }
 
-fn run_task(task: Task) {
-    // A panicking task must not take a worker (or a test's driver) down with it; the
-    // services catch user panics themselves and report them, this is the last guard.
-    let _ = catch_unwind(AssertUnwindSafe(task));
+impl Shared {
+    fn wake(&self) {
+        // Workers nap at most briefly, so a lost wake-up only delays; with no workers
+        // nobody listens and the send is dropped with the channel's buffer.
+        if !self.stopped.load(Ordering::Relaxed) {
+            let _ = self.wake_tx.try_send(());
+        }
+    }
+
+    fn run(&self, e: Entry) {
+        match e.work {
+            Work::Once(task) => {
+                // A panicking task must not take a worker (or a test's driver) down
+                // with it; the services catch user panics themselves and report them,
+                // this is the last guard.
+                let _ = catch_unwind(AssertUnwindSafe(task));
+            }
+            Work::Repeat(mut task) => {
+                let next = catch_unwind(AssertUnwindSafe(|| task(e.due))).ok().flatten();
+                let earliest = {
+                    let mut tasks = self.tasks.lock();
+                    match next {
+                        Some(at) if tasks.live.contains(&e.id) => {
+                            let before = tasks.heap.peek().map(|x| x.due);
+                            tasks.push(at, e.id, Work::Repeat(task));
+                            before.is_none_or(|b| at < b)
+                        }
+                        _ => {
+                            tasks.live.remove(&e.id);
+                            false
+                        }
+                    }
+                };
+                if earliest {
+                    self.wake();
+                }
+            }
+        }
+    }
 }
 
 fn worker_loop(shared: &Shared, wake: &Receiver<()>) {
@@ -268,7 +352,7 @@ fn worker_loop(shared: &Shared, wake: &Receiver<()>) {
             (t, n)
         };
         if let Some(e) = task {
-            run_task(e.task);
+            shared.run(e);
             continue;
         }
         let nap = next.map_or(MAX_NAP, |due| due.saturating_duration_since(now).min(MAX_NAP));
@@ -280,6 +364,7 @@ fn worker_loop(shared: &Shared, wake: &Receiver<()>) {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
+    use std::sync::atomic::AtomicU64;
 
     #[test]
     fn manual_driver_runs_in_due_order() {
@@ -322,6 +407,109 @@ mod tests {
         s.schedule_now(Box::new(move || h.store(true, Ordering::SeqCst)));
         assert_eq!(s.run_until_idle(), 2);
         assert!(hit.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn repeating_task_runs_at_each_time_it_asks_until_done() {
+        let clock = Arc::new(ManualClock::new());
+        let s = Scheduler::new(clock.clone(), 0);
+        let t0 = clock.now();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l = log.clone();
+        let id = s.schedule_repeating(
+            t0 + Duration::from_secs(10),
+            Box::new(move |due| {
+                l.lock().push(due - t0);
+                (l.lock().len() < 3).then(|| due + Duration::from_secs(10))
+            }),
+        );
+        assert_eq!(s.advance_to(t0 + Duration::from_secs(100)), 3);
+        let secs: Vec<u64> = log.lock().iter().map(|d| d.as_secs()).collect();
+        assert_eq!(secs, vec![10, 20, 30]);
+        assert_eq!(s.pending(), 0);
+        s.cancel(id); // finished: a no-op
+    }
+
+    #[test]
+    fn cancelled_repeating_task_runs_no_more() {
+        let clock = Arc::new(ManualClock::new());
+        let s = Scheduler::new(clock.clone(), 0);
+        let t0 = clock.now();
+        let runs = Arc::new(AtomicU64::new(0));
+        let r = runs.clone();
+        let id = s.schedule_repeating(
+            t0,
+            Box::new(move |due| {
+                r.fetch_add(1, Ordering::SeqCst);
+                Some(due + Duration::from_secs(1))
+            }),
+        );
+        s.advance_to(t0 + Duration::from_secs(4));
+        assert_eq!(runs.load(Ordering::SeqCst), 5); // at 0, 1, 2, 3 and 4 s
+        s.cancel(id);
+        assert_eq!(s.pending(), 0);
+        s.advance_to(t0 + Duration::from_secs(10));
+        assert_eq!(runs.load(Ordering::SeqCst), 5);
+        assert_eq!(s.next_due(), None);
+    }
+
+    #[test]
+    fn a_task_may_cancel_itself_while_it_runs() {
+        let clock = Arc::new(ManualClock::new());
+        let s = Arc::new(Scheduler::new(clock.clone(), 0));
+        let t0 = clock.now();
+        let runs = Arc::new(AtomicU64::new(0));
+        let slot: Arc<Mutex<Option<TaskId>>> = Arc::new(Mutex::new(None));
+        let (r, sl, weak) = (runs.clone(), slot.clone(), Arc::downgrade(&s));
+        let id = s.schedule_repeating(
+            t0,
+            Box::new(move |due| {
+                if r.fetch_add(1, Ordering::SeqCst) == 1 {
+                    if let (Some(s), Some(id)) = (weak.upgrade(), *sl.lock()) {
+                        s.cancel(id);
+                    }
+                }
+                Some(due + Duration::from_secs(1))
+            }),
+        );
+        *slot.lock() = Some(id);
+        s.advance_to(t0 + Duration::from_secs(5));
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn cancel_does_not_scan_the_queue() {
+        // 100,000 pending tasks, each cancelled: constant work per cancel, none runs.
+        let clock = Arc::new(ManualClock::new());
+        let s = Scheduler::new(clock.clone(), 0);
+        let ids: Vec<_> = (0..100_000).map(|_| s.schedule_now(Box::new(|| panic!("cancelled")))).collect();
+        for id in ids {
+            s.cancel(id);
+        }
+        assert_eq!(s.pending(), 0);
+        assert_eq!(s.run_until_idle(), 0);
+    }
+
+    #[test]
+    fn nested_driving_from_a_task_runs_the_nested_work() {
+        let clock = Arc::new(ManualClock::new());
+        let s = Arc::new(Scheduler::new(clock.clone(), 0));
+        let t0 = clock.now();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (l, weak) = (log.clone(), Arc::downgrade(&s));
+        s.schedule_now(Box::new(move || {
+            let Some(s) = weak.upgrade() else { return };
+            let l2 = l.clone();
+            s.schedule_now(Box::new(move || l2.lock().push("inner now")));
+            assert_eq!(s.run_until_idle(), 1);
+            let l3 = l.clone();
+            s.schedule_after(Duration::from_secs(5), Box::new(move || l3.lock().push("inner later")));
+            s.advance_to(t0 + Duration::from_secs(10));
+            l.lock().push("outer done");
+        }));
+        s.advance_to(t0 + Duration::from_secs(3));
+        assert_eq!(*log.lock(), vec!["inner now", "inner later", "outer done"]);
+        assert_eq!(clock.now() - t0, Duration::from_secs(10)); // never goes back
     }
 
     #[test]

@@ -202,9 +202,9 @@ struct RegistryInner {
     deleted: HashMap<String, Timestamp>,
 }
 
-impl QueueRegistry {
-    /// Wakes every long poll of every queue (after the manual clock moved).
-    pub(crate) fn wake_all(&self) {
+impl crate::service::Service for QueueRegistry {
+    /// Wakes every long poll of every queue, so it sees the new time.
+    fn clock_moved(&self) {
         let queues: Vec<Queue> = self.inner.lock().queues.values().cloned().collect();
         for q in queues {
             q.wake();
@@ -223,7 +223,8 @@ impl Cloud {
         let arn = self.arn("sqs", name);
         config.validate(name, &arn)?;
         let now = self.now();
-        let mut reg = self.inner.queues.inner.lock();
+        let registry = self.service::<QueueRegistry>();
+        let mut reg = registry.inner.lock();
         if let Some(existing) = reg.queues.get(name) {
             return if existing.shared.state.lock().config == config {
                 Ok(existing.clone())
@@ -266,8 +267,7 @@ impl Cloud {
 
     /// The queue called `name`.
     pub fn queue(&self, name: &str) -> Result<Queue, QueueError> {
-        self.inner
-            .queues
+        self.service::<QueueRegistry>()
             .inner
             .lock()
             .queues
@@ -280,7 +280,8 @@ impl Cloud {
     /// `QueueDoesNotExist`; the name may be used again after 60 s.
     pub fn delete_queue(&self, name: &str) -> Result<(), QueueError> {
         let q = {
-            let mut reg = self.inner.queues.inner.lock();
+            let registry = self.service::<QueueRegistry>();
+            let mut reg = registry.inner.lock();
             let q = reg.queues.remove(name).ok_or_else(|| QueueError::QueueDoesNotExist { name: name.to_owned() })?;
             reg.deleted.insert(name.to_owned(), self.now());
             q
@@ -298,7 +299,7 @@ impl Cloud {
 
     /// Every queue, without the 1,000 cap of [`list_queues`](Cloud::list_queues).
     pub(crate) fn all_queues(&self) -> Vec<Queue> {
-        self.inner.queues.inner.lock().queues.values().cloned().collect()
+        self.service::<QueueRegistry>().inner.lock().queues.values().cloned().collect()
     }
 
     /// The queue with this ARN, if it exists in this cloud.
@@ -309,8 +310,7 @@ impl Cloud {
 
     /// Queues whose names start with `prefix` (all for `""`), sorted by name, at most 1,000.
     pub fn list_queues(&self, prefix: &str) -> Vec<Queue> {
-        self.inner
-            .queues
+        self.service::<QueueRegistry>()
             .inner
             .lock()
             .queues

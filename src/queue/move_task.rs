@@ -138,6 +138,8 @@ struct MoveTasks {
     tasks: Mutex<Vec<MoveTask>>,
 }
 
+impl crate::service::Service for MoveTasks {}
+
 impl Cloud {
     /// Starts moving the messages of dead-letter queue `dlq` to `destination`, or back
     /// to the queue each came from, at up to 500 messages per second.

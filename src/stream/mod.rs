@@ -262,6 +262,8 @@ struct StreamRegistry {
     streams: Mutex<BTreeMap<String, Stream>>,
 }
 
+impl crate::service::Service for StreamRegistry {}
+
 impl Cloud {
     /// Creates a stream of `config.shard_count()` shards splitting the hash key space
     /// evenly.

@@ -178,6 +178,8 @@ pub(crate) struct TopicRegistry {
     topics: Mutex<BTreeMap<String, Topic>>,
 }
 
+impl crate::service::Service for TopicRegistry {}
+
 impl Cloud {
     /// Creates a topic, or returns the existing one when a topic of that name exists
     /// with the same configuration.
