@@ -153,12 +153,13 @@ fn fifo_batch_keeps_entry_order() {
 }
 
 #[test]
-fn fifo_retries_keep_group_order_until_the_queue_returns() {
-    // given a FIFO subscription whose queue was deleted
+fn fifo_deliveries_to_a_deleted_queue_fail_at_once_in_group_order() {
+    // given a FIFO subscription with a FIFO DLQ whose queue was deleted, and another queue
     let (cloud, t) = setup(true);
     let q = fifo_queue(&cloud, "q.fifo");
     let other = fifo_queue(&cloud, "other.fifo");
-    t.subscribe(Subscription::queue(&q).raw_delivery(true)).unwrap();
+    let dlq = fifo_queue(&cloud, "dlq.fifo");
+    t.subscribe(Subscription::queue(&q).raw_delivery(true).dead_letter_queue(&dlq)).unwrap();
     t.subscribe(Subscription::queue(&other).raw_delivery(true)).unwrap();
     cloud.delete_queue("q.fifo").unwrap();
     // when a group's messages are published while it is gone, and it comes back
@@ -166,17 +167,18 @@ fn fifo_retries_keep_group_order_until_the_queue_returns() {
         t.publish(Publish::new(format!("m{i}")).group_id("g")).unwrap();
         cloud.advance(Duration::from_secs(5));
     }
+    assert_eq!(cloud.next_task_due(), None, "client errors are not retried");
     cloud.advance(Duration::from_secs(40));
     let back = fifo_queue(&cloud, "q.fifo");
     t.publish(Publish::new("m5").group_id("g")).unwrap();
-    cloud.advance(Duration::from_secs(25));
-    // then the returned queue gets the whole group in order, the other queue was never held up
-    let want: Vec<String> = (0..6).map(|i| format!("m{i}")).collect();
-    let got: Vec<String> = drain(&back).into_iter().map(|(_, b)| b).collect();
-    assert_eq!(got, want);
-    let got: Vec<String> = drain(&other).into_iter().map(|(_, b)| b).collect();
-    assert_eq!(got, want);
-    assert_eq!(cloud.next_task_due(), None);
+    // then the DLQ holds the lost messages in order, with their group, the returned
+    // queue only the new one, and the other queue all six
+    let lost: Vec<String> = (0..5).map(|i| format!("m{i}")).collect();
+    let dead = drain(&dlq);
+    assert_eq!(in_group(&dead, "g"), lost);
+    assert_eq!(drain(&back), [("g".to_owned(), "m5".to_owned())]);
+    let all: Vec<String> = (0..6).map(|i| format!("m{i}")).collect();
+    assert_eq!(in_group(&drain(&other), "g"), all);
 }
 
 #[test]
@@ -188,6 +190,48 @@ fn fifo_subscription_dlq_must_be_fifo() {
     assert_eq!(err.code(), "InvalidParameter");
     let fifo_dlq = fifo_queue(&cloud, "dlq.fifo");
     assert!(t.subscribe(Subscription::queue(&q).dead_letter_queue(&fifo_dlq)).is_ok());
+}
+
+#[test]
+fn fifo_topic_envelopes_carry_no_signature_fields() {
+    // given enveloped subscriptions of a FIFO topic and of a standard topic
+    let (cloud, t) = setup(true);
+    let q = fifo_queue(&cloud, "q.fifo");
+    t.subscribe(Subscription::queue(&q)).unwrap();
+    let std = cloud.create_topic("std", TopicConfig::default()).unwrap();
+    let sq = cloud.create_queue("sq", QueueConfig::default()).unwrap();
+    std.subscribe(Subscription::queue(&sq)).unwrap();
+    // when each publishes a message
+    t.publish(Publish::new("x").group_id("g")).unwrap();
+    std.publish(Publish::new("x")).unwrap();
+    // then the FIFO envelope has no Signature, SignatureVersion or SigningCertURL
+    let fifo: Value = serde_json::from_str(q.try_receive().unwrap().unwrap().body_str()).unwrap();
+    let mut keys: Vec<&str> = fifo.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["Message", "MessageId", "SequenceNumber", "Timestamp", "TopicArn", "Type", "UnsubscribeURL"]);
+    // while the standard topic's envelope still has them
+    let standard: Value = serde_json::from_str(sq.try_receive().unwrap().unwrap().body_str()).unwrap();
+    for k in ["Signature", "SignatureVersion", "SigningCertURL"] {
+        assert!(standard.get(k).is_some(), "{k}");
+    }
+}
+
+#[test]
+fn standard_queue_on_a_fifo_topic_may_have_a_standard_dlq() {
+    // given a FIFO topic and a standard queue with a standard DLQ
+    let (cloud, t) = setup(true);
+    let q = cloud.create_queue("std", QueueConfig::default()).unwrap();
+    let dlq = cloud.create_queue("std-dlq", QueueConfig::default()).unwrap();
+    // when subscribed, then it is accepted
+    t.subscribe(Subscription::queue(&q).raw_delivery(true).dead_letter_queue(&dlq)).unwrap();
+    // and a failed delivery lands in that DLQ
+    cloud.delete_queue("std").unwrap();
+    t.publish(Publish::new("x").group_id("g")).unwrap();
+    assert_eq!(dlq.try_receive().unwrap().unwrap().body_str(), "x");
+    // while a FIFO queue still needs a FIFO DLQ
+    let fq = fifo_queue(&cloud, "q.fifo");
+    let err = t.subscribe(Subscription::queue(&fq).dead_letter_queue(&dlq)).unwrap_err();
+    assert_eq!(err.code(), "InvalidParameter");
 }
 
 mod model {

@@ -43,7 +43,7 @@ fn get_list_and_delete_topics() {
     assert!(c.topic("a").unwrap().same_topic(&a));
     c.delete_topic("a").unwrap();
     assert_eq!(c.topic("a").unwrap_err().code(), "NotFound");
-    assert_eq!(c.delete_topic("a").unwrap_err().code(), "NotFound");
+    assert!(c.delete_topic("a").is_ok(), "deleting a missing topic succeeds");
     assert_eq!(a.publish(Publish::new("x")).unwrap_err().code(), "NotFound");
     assert!(!a.exists());
     assert_eq!(c.list_topics().len(), 1);
@@ -104,7 +104,7 @@ fn attributes_follow_the_queue_naming_and_type_rules() {
     ];
     for (name, v) in bad {
         let err = t.publish(Publish::new("x").attribute(name, v.clone())).unwrap_err();
-        assert_eq!(err.code(), "InvalidParameter", "{name} {v:?}");
+        assert_eq!(err.code(), "ParameterValueInvalid", "{name} {v:?}");
     }
     let ok = Publish::new("x")
         .attribute("s", AttributeValue::string("v"))
@@ -130,7 +130,7 @@ fn more_than_ten_attributes_are_accepted_by_the_topic() {
 fn message_structure_json_needs_an_object_with_a_string_default() {
     let c = cloud();
     let t = c.create_topic("t", TopicConfig::default()).unwrap();
-    for bad in ["not json", "[1]", r#"{"sqs":"x"}"#, r#"{"default":1}"#, r#"{"default":"x","sqs":{"a":1}}"#] {
+    for bad in ["not json", "[1]", r#"{"sqs":"x"}"#, r#"{"default":1}"#] {
         let err = t.publish(Publish::new(bad).message_structure_json()).unwrap_err();
         assert_eq!(err.code(), "InvalidParameter", "{bad}");
     }
@@ -138,10 +138,10 @@ fn message_structure_json_needs_an_object_with_a_string_default() {
 }
 
 #[test]
-fn fifo_ids_are_required_on_fifo_topics_and_refused_on_standard_ones() {
+fn fifo_ids_are_required_on_fifo_topics_and_dedup_ids_refused_on_standard_ones() {
     let c = cloud();
     let std = c.create_topic("t", TopicConfig::default()).unwrap();
-    assert_eq!(std.publish(Publish::new("x").group_id("g")).unwrap_err().code(), "InvalidParameter");
+    assert_eq!(std.publish(Publish::new("x").group_id("has space")).unwrap_err().code(), "InvalidParameter");
     assert_eq!(std.publish(Publish::new("x").deduplication_id("d")).unwrap_err().code(), "InvalidParameter");
     let f = c.create_topic("f.fifo", TopicConfig::fifo()).unwrap();
     assert_eq!(f.publish(Publish::new("x").deduplication_id("d")).unwrap_err().code(), "InvalidParameter");
@@ -208,13 +208,10 @@ fn subscription_rules() {
     let a = t.subscribe(Subscription::queue(&q)).unwrap();
     assert_eq!(t.subscribe(Subscription::queue(&q)).unwrap(), a);
     assert_eq!(t.subscribe(Subscription::queue(&q).raw_delivery(true)).unwrap_err().code(), "InvalidParameter");
-    // a FIFO DLQ on a standard topic, a deleted queue
+    // a FIFO DLQ on a standard topic
     let fifo_dlq = c.create_queue("d.fifo", QueueConfig::fifo()).unwrap();
     let cb = Subscription::callback(|_| Ok(())).dead_letter_queue(&fifo_dlq);
     assert_eq!(t.subscribe(cb).unwrap_err().code(), "InvalidParameter");
-    let gone = c.create_queue("gone", QueueConfig::default()).unwrap();
-    c.delete_queue("gone").unwrap();
-    assert_eq!(t.subscribe(Subscription::queue(&gone)).unwrap_err().code(), "InvalidParameter");
     // listing
     let subs = t.subscriptions();
     assert_eq!(subs.len(), 1);
@@ -244,4 +241,145 @@ fn handles_are_send_sync_clone_and_debug() {
     fn debug<T: std::fmt::Debug + Send + Sync>() {}
     debug::<localcloud::Notification>();
     debug::<localcloud::Subscription>();
+}
+
+#[test]
+fn message_attribute_errors_are_parameter_value_invalid() {
+    // given a topic with a subscriber
+    let c = cloud();
+    let t = c.create_topic("t", TopicConfig::default()).unwrap();
+    let q = c.create_queue("q", QueueConfig::default()).unwrap();
+    t.subscribe(Subscription::queue(&q)).unwrap();
+    // when an attribute has an empty name, a reserved prefix, a bad type or an empty value
+    let bad = [
+        ("", AttributeValue::string("v")),
+        ("AWS.x", AttributeValue::string("v")),
+        ("Amazon.x", AttributeValue::string("v")),
+        ("amazon.lower", AttributeValue::string("v")),
+        ("t", AttributeValue::text_with_type("Text", "v")),
+        ("e", AttributeValue::string("")),
+    ];
+    for (name, v) in bad {
+        let err = t.publish(Publish::new("x").attribute(name, v.clone())).unwrap_err();
+        // then the code is ParameterValueInvalid and nothing is published
+        assert_eq!(err.code(), "ParameterValueInvalid", "{name:?} {v:?}");
+    }
+    assert!(q.try_receive().unwrap().is_none());
+    assert_eq!(c.metrics().value("AWS/SNS", "t", "NumberOfMessagesPublished"), Some(0.0));
+    // while the other parameter errors keep their code
+    assert_eq!(t.publish(Publish::new("")).unwrap_err().code(), "InvalidParameter");
+}
+
+#[test]
+fn publish_batch_fails_whole_on_missing_fifo_ids_structure_default_or_bad_attributes() {
+    let c = cloud();
+    let f = c.create_topic("f.fifo", TopicConfig::fifo()).unwrap();
+    let fq = c.create_queue("fq.fifo", QueueConfig::fifo()).unwrap();
+    f.subscribe(Subscription::queue(&fq)).unwrap();
+    let good = || BatchEntry::new("good", Publish::new("x").group_id("g").deduplication_id("d"));
+    // given batches whose second entry lacks a group id, or a deduplication id
+    for (bad, why) in [
+        (Publish::new("y").deduplication_id("d2"), "no group id"),
+        (Publish::new("y").group_id("g"), "no deduplication id"),
+    ] {
+        // when published, then the whole request fails and nothing is published
+        let err = f.publish_batch(vec![good(), BatchEntry::new("bad", bad)]).unwrap_err();
+        assert_eq!(err.code(), "InvalidParameter", "{why}");
+    }
+    assert!(fq.try_receive().unwrap().is_none());
+    assert_eq!(c.metrics().value("AWS/SNS", "f.fifo", "NumberOfMessagesPublished"), Some(0.0));
+
+    let t = c.create_topic("t", TopicConfig::default()).unwrap();
+    let q = c.create_queue("q", QueueConfig::default()).unwrap();
+    t.subscribe(Subscription::queue(&q)).unwrap();
+    let ok = || BatchEntry::new("ok", Publish::new("x"));
+    // a structured entry without "default"
+    let no_default = BatchEntry::new("s", Publish::new(r#"{"sqs":"x"}"#).message_structure_json());
+    assert_eq!(t.publish_batch(vec![ok(), no_default]).unwrap_err().code(), "InvalidParameter");
+    // a bad attribute
+    let bad_attr = BatchEntry::new("a", Publish::new("x").attribute("AWS.no", AttributeValue::string("v")));
+    assert_eq!(t.publish_batch(vec![ok(), bad_attr]).unwrap_err().code(), "ParameterValueInvalid");
+    assert!(q.try_receive().unwrap().is_none());
+    assert_eq!(c.metrics().value("AWS/SNS", "t", "NumberOfMessagesPublished"), Some(0.0));
+    // while an entry with other faults still fails alone
+    let r = t.publish_batch(vec![ok(), BatchEntry::new("e", Publish::new(""))]).unwrap();
+    assert_eq!((r.successful().len(), r.failed()[0].id.as_str()), (1, "e"));
+    let r = t.publish_batch(vec![ok(), BatchEntry::new("j", Publish::new("not json").message_structure_json())]);
+    assert_eq!(r.unwrap().failed()[0].code, "InvalidParameter");
+}
+
+#[test]
+fn structured_message_ignores_a_non_string_per_protocol_value() {
+    // given raw and enveloped queue subscriptions
+    let c = cloud();
+    let t = c.create_topic("t", TopicConfig::default()).unwrap();
+    let raw = c.create_queue("raw", QueueConfig::default()).unwrap();
+    let env = c.create_queue("env", QueueConfig::default()).unwrap();
+    t.subscribe(Subscription::queue(&raw).raw_delivery(true)).unwrap();
+    t.subscribe(Subscription::queue(&env)).unwrap();
+    // when a structured message's "sqs" value is an object
+    let p = Publish::new(r#"{"default":"for all","sqs":{"not":"a string"},"lambda":7}"#).message_structure_json();
+    assert!(t.publish(p).is_ok());
+    // then queues get "default"
+    assert_eq!(raw.try_receive().unwrap().unwrap().body_str(), "for all");
+    let e: serde_json::Value = serde_json::from_str(env.try_receive().unwrap().unwrap().body_str()).unwrap();
+    assert_eq!(e["Message"], "for all");
+    // and "default" itself must still be a string
+    let err = t.publish(Publish::new(r#"{"default":{"a":1},"sqs":"x"}"#).message_structure_json()).unwrap_err();
+    assert_eq!(err.code(), "InvalidParameter");
+}
+
+#[test]
+fn group_id_on_a_standard_topic_is_carried_to_the_queue_message() {
+    // given a standard topic with a raw and an enveloped standard queue
+    let c = cloud();
+    let t = c.create_topic("t", TopicConfig::default()).unwrap();
+    let raw = c.create_queue("raw", QueueConfig::default()).unwrap();
+    let env = c.create_queue("env", QueueConfig::default()).unwrap();
+    t.subscribe(Subscription::queue(&raw).raw_delivery(true)).unwrap();
+    t.subscribe(Subscription::queue(&env)).unwrap();
+    // when a message with a group id is published
+    let r = t.publish(Publish::new("x").group_id("tenant-7")).unwrap();
+    // then it is accepted, and both queue messages carry the group
+    assert_eq!(r.sequence_number(), None);
+    assert_eq!(raw.try_receive().unwrap().unwrap().group_id(), Some("tenant-7"));
+    assert_eq!(env.try_receive().unwrap().unwrap().group_id(), Some("tenant-7"));
+    // and a message without one carries none
+    t.publish(Publish::new("y")).unwrap();
+    assert_eq!(raw.try_receive().unwrap().unwrap().group_id(), None);
+}
+
+#[test]
+fn deletes_are_idempotent_and_a_missing_queue_may_be_subscribed() {
+    let c = cloud();
+    // deleting a topic that never existed succeeds
+    assert!(c.delete_topic("never").is_ok());
+    // unsubscribing twice succeeds, and so does unsubscribing from a deleted topic
+    let t = c.create_topic("t", TopicConfig::default()).unwrap();
+    let q = c.create_queue("q", QueueConfig::default()).unwrap();
+    let sub = t.subscribe(Subscription::queue(&q)).unwrap();
+    t.unsubscribe(&sub).unwrap();
+    assert!(t.unsubscribe(&sub).is_ok());
+    let sub2 = t.subscribe(Subscription::queue(&q)).unwrap();
+    c.delete_topic("t").unwrap();
+    assert!(t.unsubscribe(&sub2).is_ok());
+    // a subscription ARN of another topic is removed from that topic
+    let a = c.create_topic("a", TopicConfig::default()).unwrap();
+    let b = c.create_topic("b", TopicConfig::default()).unwrap();
+    let on_a = a.subscribe(Subscription::queue(&q)).unwrap();
+    b.unsubscribe(&on_a).unwrap();
+    assert!(a.subscriptions().is_empty());
+    // a queue that does not exist can be subscribed, by ARN or by a deleted handle
+    let by_arn = b.subscribe(Subscription::queue_arn("arn:aws:sqs:us-east-1:000000000000:nowhere")).unwrap();
+    let gone = c.create_queue("gone", QueueConfig::default()).unwrap();
+    c.delete_queue("gone").unwrap();
+    assert!(b.subscribe(Subscription::queue(&gone)).is_ok());
+    let endpoints: Vec<String> = b.subscriptions().iter().map(|s| s.endpoint().to_owned()).collect();
+    assert_eq!(endpoints, ["arn:aws:sqs:us-east-1:000000000000:nowhere", gone.arn()]);
+    assert!(b.subscriptions()[0].arn() == &by_arn);
+    // while a malformed queue ARN, or a FIFO queue ARN on a standard topic, is refused
+    for bad in ["nowhere", "arn:aws:sns:us-east-1:000000000000:t", "arn:aws:sqs:us-east-1:000000000000:x.fifo"] {
+        assert_eq!(b.subscribe(Subscription::queue_arn(bad)).unwrap_err().code(), "InvalidParameter", "{bad}");
+    }
+    assert_eq!(b.subscriptions().len(), 2);
 }

@@ -43,6 +43,7 @@ pub use config::{
 };
 pub use error::QueueError;
 pub use move_task::{MoveTask, MoveTaskStatus};
+pub(crate) use throttle::Action;
 pub use throttle::{FIFO_CALLS_PER_SECOND, FIFO_HIGH_THROUGHPUT_CALLS_PER_SECOND};
 pub use types::{
     OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt, SystemAttributes,

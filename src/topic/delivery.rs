@@ -1,6 +1,13 @@
 //! Fan-out and delivery: filtering each subscription once per message, sending to
-//! queues at once, running callbacks on the scheduler, retrying failures on the
-//! subscription's schedule and sending what could not be delivered to its DLQ.
+//! queues at once, running callbacks on the scheduler, retrying server-side failures
+//! on the subscription's schedule and sending what could not be delivered to its DLQ.
+//!
+//! As the service does, a client-side error is never retried: a queue that is gone
+//! (deleted, or never created under the subscribed ARN), a queue refusing the message
+//! (characters, more than ten raw attributes, size), or a callback's
+//! [`DeliveryError::client`](super::DeliveryError::client). Server-side errors are: a
+//! queue throttling the send (FIFO throttling emulation), a callback's other errors
+//! and panics.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -18,7 +25,7 @@ use super::subscription::{Endpoint, Notification, Protocol, SubShared};
 use super::{Counters, Topic, TopicShared};
 use crate::clock::Timestamp;
 use crate::message::first_invalid_body_char;
-use crate::queue::{OutgoingMessage, Queue, QueueError};
+use crate::queue::{Action, OutgoingMessage, Queue, QueueError};
 
 /// What one publish computes at most once, whatever the number of subscriptions.
 struct FanOut<'a> {
@@ -103,9 +110,10 @@ enum Job {
 
 enum Outcome {
     Delivered,
-    /// The endpoint is gone for now: retry on the schedule.
+    /// A server-side error (the endpoint is busy): retry on the schedule.
     Retry,
-    /// The endpoint refused the message (a client error): no retry.
+    /// A client-side error (the endpoint is gone or refused the message): no
+    /// retry; the message goes to the dead-letter queue or is dropped.
     Failed,
 }
 
@@ -181,35 +189,20 @@ fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, payload: Pay
     if !payload.sqs_safe || attrs.is_some_and(|a| a.len() > MAX_QUEUE_ATTRIBUTES) {
         return Outcome::Failed;
     }
-    let build = |q: &Queue, body: Bytes| {
-        let mut out = OutgoingMessage::new(body);
+    let sent = slot.with(&topic.cloud, |q| {
+        let mut out = OutgoingMessage::new(payload.body);
         if let Some(a) = attrs {
             out = out.attributes(a.clone());
         }
-        with_fifo_ids(out, msg, q)
-    };
-    // The body moves into the first try; the rare second try (a queue recreated under
-    // the same name) renders it again.
-    match slot.with(|q| send_checked(q, build(q, payload.body), now)) {
-        Ok(()) => Outcome::Delivered,
-        Err(QueueError::QueueDoesNotExist { .. }) => {
-            // Subscriptions name their queue by ARN: a queue recreated under the same
-            // name picks up the deliveries.
-            let name = slot.with(|q| q.name().to_owned());
-            let Some(again) = topic.cloud.upgrade().and_then(|c| c.queue(&name).ok()) else {
-                return Outcome::Retry;
-            };
-            if slot.with(|q| again.same_queue(q) || again.is_fifo() != q.is_fifo()) {
-                return Outcome::Retry;
-            }
-            slot.replace(again.clone());
-            match send_checked(&again, build(&again, Payload::fresh(topic, sub, msg).body), now) {
-                Ok(()) => Outcome::Delivered,
-                Err(QueueError::QueueDoesNotExist { .. }) => Outcome::Retry,
-                Err(_) => Outcome::Failed,
-            }
-        }
-        Err(_) => Outcome::Failed,
+        send_checked(q, with_group_ids(out, msg, q, topic.config.fifo), now)
+    });
+    match sent {
+        Some(Ok(())) => Outcome::Delivered,
+        // A throttled send is the queue being busy: a server-side error, retried.
+        Some(Err(QueueError::Throttling(_))) => Outcome::Retry,
+        // No queue under the subscription's ARN (deleted, or never created), or a
+        // queue refusing the message: client-side errors, never retried.
+        None | Some(Err(_)) => Outcome::Failed,
     }
 }
 
@@ -221,6 +214,8 @@ const MAX_QUEUE_ATTRIBUTES: usize = 10;
 /// it (existence, size, deduplication).
 fn send_checked(q: &Queue, msg: OutgoingMessage, now: Timestamp) -> Result<(), QueueError> {
     let mut st = q.state();
+    // A delivery is a send like any other: it counts against a throttled queue's quota.
+    q.admit(&mut st, Action::Send, now)?;
     let prepared = q.prepare(&mut st, now, &msg)?;
     q.enqueue_quiet(&mut st, now, msg, prepared);
     drop(st);
@@ -228,11 +223,16 @@ fn send_checked(q: &Queue, msg: OutgoingMessage, now: Timestamp) -> Result<(), Q
     Ok(())
 }
 
-fn with_fifo_ids(mut out: OutgoingMessage, msg: &Published, q: &Queue) -> OutgoingMessage {
-    if q.is_fifo() {
+/// The message ids a queue message carries: a FIFO queue gets the group and
+/// deduplication ids; a standard queue gets the group id of a standard topic's
+/// message (a FIFO topic's messages reach standard queues without ids).
+fn with_group_ids(mut out: OutgoingMessage, msg: &Published, q: &Queue, topic_fifo: bool) -> OutgoingMessage {
+    if q.is_fifo() || !topic_fifo {
         if let Some(g) = &msg.group_id {
             out = out.group_id(g.as_ref());
         }
+    }
+    if q.is_fifo() {
         if let Some(d) = &msg.dedup_id {
             out = out.deduplication_id(d.as_ref());
         }
@@ -324,11 +324,11 @@ fn run_callback(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, msg: Arc<Publish
         attempt,
     };
     // No lock is held here: the callback may publish, subscribe or drive the cloud.
-    let ok = catch_unwind(AssertUnwindSafe(|| f(&n))).is_ok_and(|r| r.is_ok());
-    if ok {
-        Counters::bump(&topic.counters.delivered);
-    } else {
-        retry_or_give_up(topic, sub, Job::Callback(msg, payload), attempt);
+    match catch_unwind(AssertUnwindSafe(|| f(&n))) {
+        Ok(Ok(())) => Counters::bump(&topic.counters.delivered),
+        Ok(Err(e)) if e.is_client_error() => fail(topic, sub, &msg),
+        // An error or a panic of the endpoint: server-side, retried per the policy.
+        _ => retry_or_give_up(topic, sub, Job::Callback(msg, payload), attempt),
     }
 }
 
@@ -343,7 +343,7 @@ fn fail(topic: &TopicShared, sub: &SubShared, msg: &Published) {
             out = out.attributes(attrs.clone());
         }
     }
-    match dlq.send_message(with_fifo_ids(out, msg, dlq)) {
+    match dlq.send_message(with_group_ids(out, msg, dlq, topic.config.fifo)) {
         Ok(_) => Counters::bump(&topic.counters.redriven),
         Err(_) => Counters::bump(&topic.counters.redrive_failed),
     }

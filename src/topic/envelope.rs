@@ -7,6 +7,8 @@ use super::publish::Published;
 use crate::message::{first_invalid_body_char, AttributeType, MessageAttributes};
 
 /// The envelope of one message for one protocol, minus the per-subscription part.
+/// Messages of FIFO topics (those with a sequence number) carry no `Signature`,
+/// `SignatureVersion` or `SigningCertURL`.
 pub(crate) struct EnvelopeParts {
     /// `{"Type":…` up to and including `"UnsubscribeURL":`.
     head: Vec<u8>,
@@ -30,10 +32,14 @@ impl EnvelopeParts {
             field(&mut head, "Subject", subject);
         }
         field(&mut head, "Message", text);
-        let _ = write!(head, ",\"Timestamp\":\"{}\",\"SignatureVersion\":\"1\",\"Signature\":\"", msg.timestamp);
-        base64_into(&mut head, &signature(msg, text));
-        head.push(b'"');
-        field(&mut head, "SigningCertURL", signing_cert_url);
+        let _ = write!(head, ",\"Timestamp\":\"{}\"", msg.timestamp);
+        // FIFO topics do not sign their messages: no signature fields at all.
+        if msg.sequence_number.is_none() {
+            head.extend_from_slice(b",\"SignatureVersion\":\"1\",\"Signature\":\"");
+            base64_into(&mut head, &signature(msg, text));
+            head.push(b'"');
+            field(&mut head, "SigningCertURL", signing_cert_url);
+        }
         head.extend_from_slice(b",\"UnsubscribeURL\":");
         let mut tail = Vec::new();
         if msg.structure.is_none() && !msg.attributes.is_empty() {

@@ -16,6 +16,10 @@ pub enum TopicError {
     /// attributes, FIFO ids, subscriptions, delivery policies).
     #[error("invalid parameter: {0}")]
     InvalidParameter(String),
+    /// A message attribute is malformed: an empty or reserved name (`AWS.`, `Amazon.`),
+    /// an unknown data type, or an empty or ill-formed value.
+    #[error("invalid parameter value: {0}")]
+    ParameterValueInvalid(String),
     /// A filter policy is malformed or over its limits.
     #[error("invalid filter policy: {0}")]
     InvalidFilterPolicy(String),
@@ -60,10 +64,12 @@ impl From<crate::queue::BatchRefusal> for TopicError {
 }
 
 impl TopicError {
-    /// The AWS error code, such as `InvalidParameter` or `NotFound`.
+    /// The AWS error code, such as `InvalidParameter`, `ParameterValueInvalid` or
+    /// `NotFound`.
     pub fn code(&self) -> &'static str {
         match self {
             TopicError::InvalidParameter(_) | TopicError::InvalidFilterPolicy(_) => "InvalidParameter",
+            TopicError::ParameterValueInvalid(_) => "ParameterValueInvalid",
             TopicError::NotFound(_) => "NotFound",
             TopicError::EmptyBatchRequest => "EmptyBatchRequest",
             TopicError::TooManyEntriesInBatchRequest { .. } => "TooManyEntriesInBatchRequest",

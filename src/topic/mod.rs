@@ -20,6 +20,7 @@
 
 mod config;
 mod delivery;
+mod endpoint;
 mod envelope;
 mod error;
 mod fifo;
@@ -231,14 +232,12 @@ impl Cloud {
     }
 
     /// Deletes a topic and all its subscriptions; pending retries stop. Handles to it
-    /// then fail with `NotFound`.
+    /// then fail with `NotFound`. Like the service's DeleteTopic, this is idempotent:
+    /// deleting a topic that does not exist succeeds and changes nothing.
     pub fn delete_topic(&self, name: &str) -> Result<(), TopicError> {
-        let topic = self
-            .service::<TopicRegistry>()
-            .topics
-            .lock()
-            .remove(name)
-            .ok_or_else(|| TopicError::NotFound(format!("topic {name:?} does not exist")))?;
+        let Some(topic) = self.service::<TopicRegistry>().topics.lock().remove(name) else {
+            return Ok(());
+        };
         topic.shared.deleted.store(true, Ordering::SeqCst);
         let subs = std::mem::take(&mut *topic.shared.subs.lock());
         for s in subs.iter() {

@@ -88,8 +88,9 @@ impl Default for DeliveryPolicy {
 }
 
 impl DeliveryPolicy {
-    /// The schedule of queue (and function) subscriptions: 3 immediate tries, 2 at
-    /// 1 s, 10 backing off from 1 to 20 s, then every 20 s: 100,015 tries over 23 days.
+    /// The schedule of queue (and function) subscriptions for server-side errors: 3
+    /// immediate tries, 2 at 1 s, 10 backing off from 1 to 20 s, then every 20 s:
+    /// 100,015 tries over 23 days.
     pub(crate) fn queue() -> Self {
         DeliveryPolicy {
             min_delay: Duration::from_secs(1),

@@ -9,9 +9,7 @@ use super::config::{MAX_PUBLISH_SIZE, MAX_SUBJECT_CHARS};
 use super::subscription::Protocol;
 use super::{Counters, Topic, TopicError};
 use crate::clock::Timestamp;
-use crate::message::{
-    content_deduplication_id, is_valid_fifo_id, validate_attribute_name, AttributeValue, MessageAttributes, MessageId,
-};
+use crate::message::{content_deduplication_id, is_valid_fifo_id, AttributeValue, MessageAttributes, MessageId};
 use crate::queue::{check_batch_entries, BatchEntry, BatchResultErrorEntry};
 
 /// A message to publish: body plus optional subject, attributes, message structure
@@ -61,14 +59,16 @@ impl Publish {
     }
 
     /// The body is a JSON object of per-protocol messages: `default` (required),
-    /// `sqs` for queue subscriptions, `http` for callbacks. Attributes still drive
-    /// filter policies but are not delivered in this mode.
+    /// `sqs` for queue subscriptions, `http` for callbacks. A per-protocol value that
+    /// is not a string is ignored (that protocol gets `default`). Attributes still
+    /// drive filter policies but are not delivered in this mode.
     pub fn message_structure_json(mut self) -> Self {
         self.structure_json = true;
         self
     }
 
-    /// FIFO topics: the message group (required there, refused on standard topics).
+    /// The message group: required on FIFO topics; optional on standard topics,
+    /// where it is carried to the queue messages the topic delivers.
     pub fn group_id(mut self, id: impl Into<String>) -> Self {
         self.group_id = Some(id.into());
         self
@@ -192,17 +192,25 @@ impl Topic {
     /// Publishes a message to every matching subscription. Queue subscriptions
     /// receive it before this returns; callbacks run on the scheduler.
     ///
-    /// Errors: `InvalidParameter` (empty or oversized message, bad subject,
-    /// attributes, message structure or FIFO ids), `NotFound` for a deleted topic.
+    /// Errors: `InvalidParameter` (empty or oversized message, bad subject, message
+    /// structure or FIFO ids), `ParameterValueInvalid` (an attribute with an empty or
+    /// reserved name, an unknown type or an empty or ill-formed value), `NotFound`
+    /// for a deleted topic.
     /// On a FIFO topic a duplicate within five minutes succeeds, returns the original
     /// message id and delivers nothing.
     pub fn publish(&self, publish: impl Into<Publish>) -> Result<PublishReceipt, TopicError> {
         self.check_exists()?;
-        let checked = self.check(publish.into())?;
+        let checked = self.check(publish.into()).map_err(|r| r.error)?;
         Ok(self.accept(checked))
     }
 
     /// Publishes up to ten messages. FIFO topics keep entry order.
+    ///
+    /// Most entry errors fail that entry alone. These fail the whole request, and
+    /// nothing is published: an entry with a bad attribute (`ParameterValueInvalid`),
+    /// an entry of a FIFO topic without a group id or (without content-based
+    /// deduplication) a deduplication id, or a structured entry without a string
+    /// `"default"` (`InvalidParameter`).
     ///
     /// ```
     /// use localcloud::{BatchEntry, Cloud, Publish, TopicConfig};
@@ -219,12 +227,20 @@ impl Topic {
     pub fn publish_batch(&self, entries: Vec<BatchEntry<Publish>>) -> Result<PublishBatchResult, TopicError> {
         check_batch(&entries)?;
         self.check_exists()?;
-        let mut result = PublishBatchResult::default();
-        for entry in entries {
-            let id = entry.id().to_owned();
+        // Every entry is checked before any is published: some refusals fail the
+        // whole request, and then nothing is published.
+        let mut checked = Vec::with_capacity(entries.len());
+        for entry in &entries {
             match self.check(entry.item().clone()) {
-                Ok(checked) => result.successful.push((id, self.accept(checked))),
-                Err(e) => result.failed.push(BatchResultErrorEntry {
+                Err(r) if r.whole_request => return Err(r.error),
+                outcome => checked.push((entry.id().to_owned(), outcome)),
+            }
+        }
+        let mut result = PublishBatchResult::default();
+        for (id, outcome) in checked {
+            match outcome {
+                Ok(c) => result.successful.push((id, self.accept(c))),
+                Err(Refusal { error: e, .. }) => result.failed.push(BatchResultErrorEntry {
                     id,
                     code: e.code(),
                     message: e.to_string(),
@@ -280,77 +296,86 @@ impl Topic {
     }
 
     /// Validates a publish against the topic; changes nothing.
-    pub(crate) fn check(&self, p: Publish) -> Result<Checked, TopicError> {
-        let invalid = |m: String| Err(TopicError::InvalidParameter(m));
+    pub(crate) fn check(&self, p: Publish) -> Result<Checked, Refusal> {
+        let entry = |m: String| Err(Refusal::entry(TopicError::InvalidParameter(m)));
+        let request = |m: String| Err(Refusal::request(TopicError::InvalidParameter(m)));
+        // Attributes first: a bad one fails a whole batch, with its own code.
+        p.attributes.validate(usize::MAX, true).map_err(|m| Refusal::request(TopicError::ParameterValueInvalid(m)))?;
+        let fifo = self.is_fifo();
+        if fifo && p.group_id.is_none() {
+            return request("a FIFO topic needs a message group id".into());
+        }
+        if fifo && p.deduplication_id.is_none() && !self.shared.config.content_based_deduplication {
+            return request("a FIFO topic without content-based deduplication needs a deduplication id".into());
+        }
         if p.body.is_empty() {
-            return invalid("the message must not be empty".into());
+            return entry("the message must not be empty".into());
         }
         let Ok(text) = std::str::from_utf8(&p.body) else {
-            return invalid("the message must be UTF-8 text".into());
+            return entry("the message must be UTF-8 text".into());
         };
+        let structure = if p.structure_json { Some(parse_structure(text)?) } else { None };
         let size = p.size();
         if size > MAX_PUBLISH_SIZE {
-            return invalid(format!("the message is {size} bytes (body plus attributes); at most {MAX_PUBLISH_SIZE}"));
+            return entry(format!("the message is {size} bytes (body plus attributes); at most {MAX_PUBLISH_SIZE}"));
         }
         if let Some(s) = &p.subject {
             let chars = s.chars().count();
             if chars == 0 || chars >= MAX_SUBJECT_CHARS {
-                return invalid(format!("the subject must be 1 to 99 characters, got {chars}"));
+                return entry(format!("the subject must be 1 to 99 characters, got {chars}"));
             }
             if s.chars().any(char::is_control) {
-                return invalid("the subject may not hold line breaks or control characters".into());
+                return entry("the subject may not hold line breaks or control characters".into());
             }
         }
-        for (name, _) in p.attributes.iter() {
-            validate_attribute_name(name).map_err(TopicError::InvalidParameter)?;
+        // A group id is welcome on a standard topic too (it travels to the queue
+        // message); a deduplication id only on a FIFO topic.
+        if let Some(g) = &p.group_id {
+            check_fifo_id("message group id", g).map_err(Refusal::entry)?;
         }
-        p.attributes.validate(usize::MAX, true).map_err(TopicError::InvalidParameter)?;
-        let structure = if p.structure_json { Some(parse_structure(text)?) } else { None };
-        let dedup_id = if self.is_fifo() {
-            match &p.group_id {
-                Some(g) => check_fifo_id("message group id", g)?,
-                None => return invalid("a FIFO topic needs a message group id".into()),
+        let dedup_id = match &p.deduplication_id {
+            Some(_) if !fifo => return entry("a deduplication id is only valid on a FIFO topic".into()),
+            Some(d) => {
+                check_fifo_id("deduplication id", d).map_err(Refusal::entry)?;
+                Some(d.clone())
             }
-            match (&p.deduplication_id, self.shared.config.content_based_deduplication) {
-                (Some(d), _) => {
-                    check_fifo_id("deduplication id", d)?;
-                    Some(d.clone())
-                }
-                (None, true) => Some(content_deduplication_id(&p.body)),
-                (None, false) => {
-                    return invalid("a FIFO topic without content-based deduplication needs a deduplication id".into())
-                }
-            }
-        } else {
-            if p.group_id.is_some() {
-                return invalid("a message group id is only valid on a FIFO topic".into());
-            }
-            if p.deduplication_id.is_some() {
-                return invalid("a deduplication id is only valid on a FIFO topic".into());
-            }
-            None
+            None if fifo => Some(content_deduplication_id(&p.body)),
+            None => None,
         };
         Ok(Checked { publish: p, structure, dedup_id })
     }
 }
 
-fn parse_structure(text: &str) -> Result<Structure, TopicError> {
-    let invalid = |m: &str| TopicError::InvalidParameter(format!("message structure json: {m}"));
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| invalid("the message is not valid JSON"))?;
-    let obj = value.as_object().ok_or_else(|| invalid("the message must be a JSON object"))?;
-    let take = |key: &str| -> Result<Option<Bytes>, TopicError> {
-        match obj.get(key) {
-            None => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(Bytes::from(s.clone()))),
-            Some(_) => Err(invalid(&format!("the value of {key:?} must be a string"))),
-        }
-    };
-    let default = take("default")?.ok_or_else(|| invalid("a string \"default\" message is required"))?;
-    let (sqs, http) = (take("sqs")?, take("http")?);
-    if let Some((k, _)) = obj.iter().find(|(_, v)| !v.is_string()) {
-        return Err(invalid(&format!("the value of {k:?} must be a string")));
+/// Why a publish was refused, and whether the refusal fails a whole `PublishBatch`
+/// (a bad attribute, a missing FIFO id, a structure without `"default"`) or only its
+/// entry.
+pub(crate) struct Refusal {
+    pub(crate) error: TopicError,
+    pub(crate) whole_request: bool,
+}
+
+impl Refusal {
+    fn entry(error: TopicError) -> Self {
+        Refusal { error, whole_request: false }
     }
-    Ok(Structure { default, sqs, http })
+
+    fn request(error: TopicError) -> Self {
+        Refusal { error, whole_request: true }
+    }
+}
+
+/// Reads a `message_structure_json` body: a JSON object with a string `"default"`.
+/// A per-protocol key whose value is not a string is ignored (that protocol gets
+/// `"default"`), as is any key this emulator has no protocol for.
+fn parse_structure(text: &str) -> Result<Structure, Refusal> {
+    let invalid = |m: &str| TopicError::InvalidParameter(format!("message structure json: {m}"));
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| Refusal::entry(invalid("the message is not valid JSON")))?;
+    let obj = value.as_object().ok_or_else(|| Refusal::entry(invalid("the message must be a JSON object")))?;
+    let take = |key: &str| obj.get(key).and_then(serde_json::Value::as_str).map(|s| Bytes::from(s.to_owned()));
+    let default =
+        take("default").ok_or_else(|| Refusal::request(invalid("a string \"default\" message is required")))?;
+    Ok(Structure { default, sqs: take("sqs"), http: take("http") })
 }
 
 /// Group and deduplication ids: 1–128 printable ASCII characters.

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use rand::rngs::SmallRng;
 
+use super::endpoint::{QueueArn, QueueSlot};
 use super::envelope::json_string;
 use super::filter::{FilterPolicy, FilterScope};
 use super::policy::DeliveryPolicy;
@@ -22,26 +23,56 @@ use crate::queue::Queue;
 /// The closure of a callback subscription.
 type CallbackFn = dyn Fn(&Notification) -> Result<(), DeliveryError> + Send + Sync;
 
-/// Why a callback refused a notification; the topic retries per its delivery policy.
+/// Why a callback refused a notification.
+///
+/// By default (`From<&str>`, `From<String>`, [`DeliveryError::server`]) it is a
+/// server-side error, like an HTTP 5xx: the topic retries per the subscription's
+/// [`DeliveryPolicy`]. [`DeliveryError::client`] is a client-side error, like an
+/// HTTP 4xx or an endpoint that no longer exists: the service does not retry those,
+/// so the message goes at once to the subscription's dead-letter queue, or is
+/// dropped and counted in `NumberOfNotificationsFailed`. A panic counts as a
+/// server-side error.
 ///
 /// ```
 /// use localcloud::DeliveryError;
 /// let e: DeliveryError = "endpoint returned 503".into();
 /// assert_eq!(e.to_string(), "endpoint returned 503");
+/// assert!(!e.is_client_error());
+/// assert!(DeliveryError::client("endpoint returned 404").is_client_error());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct DeliveryError(String);
+#[error("{message}")]
+pub struct DeliveryError {
+    message: String,
+    client: bool,
+}
+
+impl DeliveryError {
+    /// A server-side error: the delivery is retried per the delivery policy.
+    pub fn server(message: impl Into<String>) -> Self {
+        DeliveryError { message: message.into(), client: false }
+    }
+
+    /// A client-side error: the delivery is not retried.
+    pub fn client(message: impl Into<String>) -> Self {
+        DeliveryError { message: message.into(), client: true }
+    }
+
+    /// Whether this is a client-side error (not retried).
+    pub fn is_client_error(&self) -> bool {
+        self.client
+    }
+}
 
 impl From<&str> for DeliveryError {
     fn from(s: &str) -> Self {
-        DeliveryError(s.to_owned())
+        DeliveryError::server(s)
     }
 }
 
 impl From<String> for DeliveryError {
     fn from(s: String) -> Self {
-        DeliveryError(s)
+        DeliveryError::server(s)
     }
 }
 
@@ -82,6 +113,7 @@ impl fmt::Debug for SubscriptionArn {
 #[derive(Clone)]
 enum EndpointSpec {
     Queue(Queue),
+    QueueArn(String),
     Callback(Arc<CallbackFn>),
 }
 
@@ -113,6 +145,7 @@ impl fmt::Debug for Subscription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let endpoint = match &self.endpoint {
             EndpointSpec::Queue(q) => q.arn(),
+            EndpointSpec::QueueArn(arn) => arn,
             EndpointSpec::Callback(_) => "callback",
         };
         f.debug_struct("Subscription")
@@ -132,13 +165,38 @@ impl Subscription {
     }
 
     /// Delivers to a queue. A FIFO queue can only subscribe to a FIFO topic.
+    /// The subscription names the queue by its ARN, as the service does: should the
+    /// queue be deleted, deliveries fail (client-side errors, not retried) until a
+    /// queue of that name is created again.
     pub fn queue(q: &Queue) -> Self {
         Self::new(EndpointSpec::Queue(q.clone()))
     }
 
+    /// Delivers to the queue with this ARN (`arn:aws:sqs:{region}:{account}:{name}`),
+    /// which need not exist: while no queue of that ARN exists in the cloud,
+    /// deliveries fail as client-side errors (not retried: the message goes to the
+    /// subscription's dead-letter queue, or is dropped and counted in
+    /// `NumberOfNotificationsFailed`). A name ending in `.fifo` is a FIFO queue.
+    ///
+    /// ```
+    /// use localcloud::{Cloud, Publish, QueueConfig, Subscription, TopicConfig};
+    /// let cloud = Cloud::builder().manual_clock().build();
+    /// let t = cloud.create_topic("invoices", TopicConfig::default())?;
+    /// t.subscribe(Subscription::queue_arn("arn:aws:sqs:us-east-1:000000000000:later"))?;
+    /// t.publish(Publish::new("lost: no queue yet"))?;
+    /// let q = cloud.create_queue("later", QueueConfig::default())?;
+    /// t.publish(Publish::new("delivered"))?;
+    /// assert_eq!(q.receive(Default::default())?.len(), 1);
+    /// # Ok::<(), localcloud::Error>(())
+    /// ```
+    pub fn queue_arn(arn: impl Into<String>) -> Self {
+        Self::new(EndpointSpec::QueueArn(arn.into()))
+    }
+
     /// Delivers to a closure, our stand-in for HTTP, email and SMS endpoints: it runs
-    /// on the scheduler, and an `Err` or a panic is a failed delivery, retried per the
-    /// [`DeliveryPolicy`]. Standard topics only.
+    /// on the scheduler. An `Err` or a panic is a failed delivery, retried per the
+    /// [`DeliveryPolicy`], except a [`DeliveryError::client`], which is not retried.
+    /// Standard topics only.
     pub fn callback<F>(f: F) -> Self
     where
         F: Fn(&Notification) -> Result<(), DeliveryError> + Send + Sync + 'static,
@@ -173,8 +231,9 @@ impl Subscription {
     }
 
     /// Where messages go that could not be delivered (after the last retry, or at
-    /// once on a client error such as a queue refusing the message). Same kind
-    /// (standard or FIFO) as the topic.
+    /// once on a client error such as a deleted queue or a queue refusing the
+    /// message). A FIFO queue needs a FIFO dead-letter queue; a standard queue takes
+    /// a standard one (on either kind of topic), or a FIFO one on a FIFO topic.
     pub fn dead_letter_queue(mut self, q: &Queue) -> Self {
         self.dlq = Some(q.clone());
         self
@@ -184,33 +243,6 @@ impl Subscription {
 pub(crate) enum Endpoint {
     Queue(QueueSlot),
     Callback(Arc<CallbackFn>),
-}
-
-/// A subscription's queue. Replaced when a deleted queue is recreated under the same
-/// name; until then reading it takes no lock.
-pub(crate) struct QueueSlot {
-    original: Queue,
-    replaced: AtomicBool,
-    replacement: Mutex<Option<Queue>>,
-}
-
-impl QueueSlot {
-    fn new(q: Queue) -> Self {
-        QueueSlot { original: q, replaced: AtomicBool::new(false), replacement: Mutex::new(None) }
-    }
-
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&Queue) -> R) -> R {
-        if !self.replaced.load(Ordering::Acquire) {
-            return f(&self.original);
-        }
-        let current = self.replacement.lock().clone();
-        f(current.as_ref().unwrap_or(&self.original))
-    }
-
-    pub(crate) fn replace(&self, q: Queue) {
-        *self.replacement.lock() = Some(q);
-        self.replaced.store(true, Ordering::Release);
-    }
 }
 
 /// A subscription as its topic keeps it.
@@ -377,12 +409,15 @@ impl fmt::Debug for Notification {
 
 impl Topic {
     /// Subscribes an endpoint. Subscribing the same queue again with the same
-    /// settings returns the existing subscription.
+    /// settings returns the existing subscription. A queue need not exist (see
+    /// [`Subscription::queue_arn`]): deliveries to a missing queue fail as
+    /// client-side errors.
     ///
-    /// Errors: `InvalidParameter` for a FIFO queue on a standard topic, a callback on
-    /// a FIFO topic, a deleted queue, a dead-letter queue of the wrong kind, a bad
-    /// delivery policy, a filter policy invalid in its scope, or the same queue with
-    /// other settings; `NotFound` for a deleted topic.
+    /// Errors: `InvalidParameter` for a malformed queue ARN, a FIFO queue on a
+    /// standard topic, a callback on a FIFO topic, a dead-letter queue that does not
+    /// exist or is of the wrong kind, a bad delivery policy, a filter policy invalid
+    /// in its scope, or the same queue with other settings; `NotFound` for a deleted
+    /// topic.
     pub fn subscribe(&self, sub: Subscription) -> Result<SubscriptionArn, TopicError> {
         self.check_exists()?;
         let fifo = self.is_fifo();
@@ -391,39 +426,47 @@ impl Topic {
             (p, _) => p.clone(),
         };
         let sub = Subscription { filter, ..sub };
-        let (protocol, endpoint_arn) = match &sub.endpoint {
-            EndpointSpec::Queue(q) => {
-                if !q.exists() {
-                    return Err(TopicError::invalid(format!("queue {} does not exist", q.arn())));
-                }
-                if q.is_fifo() && !fifo {
+        let (queue, found) = match &sub.endpoint {
+            EndpointSpec::Queue(q) => (Some(QueueArn::of(q)), Some(q.clone())),
+            EndpointSpec::QueueArn(arn) => {
+                let arn = QueueArn::parse(arn)?;
+                let found = self.shared.cloud.upgrade().and_then(|c| c.queue(&arn.name).ok());
+                let found = found.filter(|q| q.arn() == arn.arn);
+                (Some(arn), found)
+            }
+            EndpointSpec::Callback(_) => (None, None),
+        };
+        let (protocol, endpoint_arn) = match &queue {
+            Some(q) => {
+                if q.fifo && !fifo {
                     return Err(TopicError::invalid("a FIFO queue can only subscribe to a FIFO topic"));
                 }
                 if sub.delivery_policy.is_some() {
                     return Err(TopicError::invalid("a delivery policy applies to callback subscriptions only"));
                 }
-                (Protocol::Sqs, q.arn().to_owned())
+                (Protocol::Sqs, q.arn.clone())
             }
-            EndpointSpec::Callback(_) if fifo => {
-                return Err(TopicError::invalid("FIFO topics deliver to queues only"));
-            }
-            EndpointSpec::Callback(_) => (Protocol::Callback, "callback".to_owned()),
+            None if fifo => return Err(TopicError::invalid("FIFO topics deliver to queues only")),
+            None => (Protocol::Callback, "callback".to_owned()),
         };
         if let Some(dlq) = &sub.dlq {
             if !dlq.exists() {
                 return Err(TopicError::invalid(format!("dead-letter queue {} does not exist", dlq.arn())));
             }
-            if dlq.is_fifo() != fifo {
-                return Err(TopicError::invalid("the dead-letter queue must be FIFO exactly when the topic is"));
+            if dlq.is_fifo() && !fifo {
+                return Err(TopicError::invalid("a standard topic's dead-letter queue must be a standard queue"));
+            }
+            if !dlq.is_fifo() && queue.as_ref().is_some_and(|q| q.fifo) {
+                return Err(TopicError::invalid("a FIFO queue's subscription needs a FIFO dead-letter queue"));
             }
         }
-        let policy = match (&sub.endpoint, &sub.delivery_policy) {
-            (EndpointSpec::Queue(_), _) => DeliveryPolicy::queue(),
-            (EndpointSpec::Callback(_), Some(p)) => {
+        let policy = match (&queue, &sub.delivery_policy) {
+            (Some(_), _) => DeliveryPolicy::queue(),
+            (None, Some(p)) => {
                 p.validate()?;
                 p.clone()
             }
-            (EndpointSpec::Callback(_), None) => DeliveryPolicy::default(),
+            (None, None) => DeliveryPolicy::default(),
         };
         let shared = &self.shared;
         let mut subs = shared.subs.lock();
@@ -447,9 +490,12 @@ impl Topic {
             &mut url,
             &format!("https://sns.{}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={arn}", shared.region),
         );
-        let endpoint = match sub.endpoint {
-            EndpointSpec::Queue(q) => Endpoint::Queue(QueueSlot::new(q)),
-            EndpointSpec::Callback(f) => Endpoint::Callback(f),
+        let endpoint = match (sub.endpoint, queue) {
+            (EndpointSpec::Callback(f), _) => Endpoint::Callback(f),
+            (_, Some(arn)) => Endpoint::Queue(QueueSlot::new(arn, found)),
+            // Not reached: `queue` is set for both queue endpoints. Kept total so
+            // that no input can panic.
+            (_, None) => return Err(TopicError::invalid("a queue subscription needs a queue ARN")),
         };
         let new = Arc::new(SubShared {
             arn: arn.clone(),
@@ -472,19 +518,37 @@ impl Topic {
         Ok(arn)
     }
 
-    /// Removes a subscription; its pending retries stop.
+    /// Removes a subscription; its pending retries stop. Like the service's
+    /// Unsubscribe, this is idempotent and names the subscription by ARN alone: a
+    /// subscription that is already gone (or whose topic was deleted) succeeds and
+    /// changes nothing, and a subscription of another topic of this cloud is removed
+    /// from that topic.
     pub fn unsubscribe(&self, arn: &SubscriptionArn) -> Result<(), TopicError> {
-        self.check_exists()?;
+        if self.remove_subscription(arn) {
+            return Ok(());
+        }
+        let owner = arn.as_str().rsplit_once(':').map_or("", |(topic, _)| topic);
+        if owner != self.arn() {
+            let name = owner.rsplit_once(':').map_or("", |(_, name)| name);
+            if let Some(other) = self.shared.cloud.upgrade().and_then(|c| c.topic(name).ok()) {
+                if other.arn() == owner {
+                    other.remove_subscription(arn);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the subscription from this topic; false when it has no such subscription.
+    fn remove_subscription(&self, arn: &SubscriptionArn) -> bool {
         let mut subs = self.shared.subs.lock();
-        let Some(pos) = subs.iter().position(|s| &s.arn == arn) else {
-            return Err(TopicError::NotFound(format!("subscription {arn} does not exist")));
-        };
+        let Some(pos) = subs.iter().position(|s| &s.arn == arn) else { return false };
         let mut next: Vec<_> = subs.iter().cloned().collect();
         let gone = next.remove(pos);
         *subs = Arc::new(next);
         drop(subs);
         gone.deactivate();
-        Ok(())
+        true
     }
 
     /// The topic's subscriptions, in the order they were made.

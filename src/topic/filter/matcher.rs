@@ -51,20 +51,21 @@ fn group_matches(g: &Group, input: &Input<'_>) -> bool {
 }
 
 fn leaf_matches(leaf: &Leaf, input: &Input<'_>) -> bool {
-    leaf.conds.iter().any(|c| cond_matches(c, &leaf.path, input))
+    leaf.conds.iter().any(|c| cond_matches(c, leaf, input))
 }
 
-fn cond_matches(c: &Cond, path: &[String], input: &Input<'_>) -> bool {
+fn cond_matches(c: &Cond, leaf: &Leaf, input: &Input<'_>) -> bool {
+    let (path, steps) = (leaf.path.as_slice(), leaf.steps.as_slice());
     match c {
-        Cond::Exists(true) => present(input, path),
+        Cond::Exists(true) => present(input, path, steps, true),
         // A message without any attribute fails `exists: false`: there is nothing to
         // tell a missing key from.
         Cond::Exists(false) => {
-            !present(input, path) && !matches!(input, Input::Attributes { attrs, .. } if attrs.is_empty())
+            !present(input, path, steps, false) && !matches!(input, Input::Attributes { attrs, .. } if attrs.is_empty())
         }
         Cond::AnythingBut(ab) => {
             let (mut any, mut excluded) = (false, false);
-            for_each_value(input, path, &mut |v| {
+            for_each_value(input, path, steps, &mut |v| {
                 any = true;
                 excluded = anything_but_excludes(ab, v);
                 excluded
@@ -73,7 +74,7 @@ fn cond_matches(c: &Cond, path: &[String], input: &Input<'_>) -> bool {
         }
         _ => {
             let mut hit = false;
-            for_each_value(input, path, &mut |v| {
+            for_each_value(input, path, steps, &mut |v| {
                 hit = positive(c, v);
                 hit
             });
@@ -108,23 +109,24 @@ fn anything_but_excludes(ab: &AnythingBut, v: Val<'_>) -> bool {
             _ => false,
         }),
         (AnythingBut::Prefix(p), Val::Str(s)) => s.starts_with(p.as_str()),
-        (AnythingBut::Suffix(p), Val::Str(s)) => s.ends_with(p.as_str()),
-        // Only strings have a prefix or suffix: any other value cannot be vouched for.
-        (AnythingBut::Prefix(_) | AnythingBut::Suffix(_), _) => true,
+        // Only strings have a prefix: any other value cannot be vouched for.
+        (AnythingBut::Prefix(_), _) => true,
     }
 }
 
-/// Whether the key holds a value. Binary attributes count as absent.
-fn present(input: &Input<'_>, path: &[String]) -> bool {
+/// Whether the key holds a value. Binary attributes count as absent. In a body,
+/// with `need_value` (`exists: true`), so do `null` and `""`: the key needs a
+/// non-null, non-empty value; without it (`exists: false`), any value is presence.
+fn present(input: &Input<'_>, path: &[String], steps: &[Vec<String>], need_value: bool) -> bool {
     match input {
         Input::Attributes { attrs, .. } => path.first().and_then(|k| attrs.get(k)).is_some_and(|v| {
             matches!(v.base_type(), Some(AttributeType::String | AttributeType::Number | AttributeType::StringArray))
         }),
         Input::Body(_) => {
             let mut found = false;
-            for_each_value(input, path, &mut |_| {
-                found = true;
-                true
+            for_each_value(input, path, steps, &mut |v| {
+                found = !need_value || !matches!(v, Val::Null | Val::Str(""));
+                found
             });
             found
         }
@@ -132,7 +134,7 @@ fn present(input: &Input<'_>, path: &[String]) -> bool {
 }
 
 /// Calls `f` with each scalar the key holds until it returns true.
-fn for_each_value<'a>(input: &Input<'a>, path: &[String], f: &mut dyn FnMut(Val<'a>) -> bool) {
+fn for_each_value<'a>(input: &Input<'a>, path: &[String], steps: &[Vec<String>], f: &mut dyn FnMut(Val<'a>) -> bool) {
     match input {
         Input::Attributes { attrs, arrays } => {
             let Some(name) = path.first() else { return };
@@ -154,19 +156,22 @@ fn for_each_value<'a>(input: &Input<'a>, path: &[String], f: &mut dyn FnMut(Val<
             }
         }
         Input::Body(Some(root)) => {
-            walk(root, path, f);
+            walk(root, steps, f);
         }
         Input::Body(None) => {}
     }
 }
 
-/// Follows `path` through objects, fanning out over arrays on the way.
-fn walk<'a>(v: &'a Value, path: &[String], f: &mut dyn FnMut(Val<'a>) -> bool) -> bool {
-    match (path.split_first(), v) {
+/// Follows the path's `steps` through objects (at each step, any run of the
+/// remaining dot-separated names may be one key), fanning out over arrays on the way.
+fn walk<'a>(v: &'a Value, steps: &[Vec<String>], f: &mut dyn FnMut(Val<'a>) -> bool) -> bool {
+    match (steps.first(), v) {
         (None, Value::Array(items)) => items.iter().any(|item| !item.is_array() && scalar(item, f)),
         (None, v) => scalar(v, f),
-        (Some((key, rest)), Value::Object(m)) => m.get(key).is_some_and(|child| walk(child, rest, f)),
-        (Some(_), Value::Array(items)) => items.iter().any(|item| walk(item, path, f)),
+        (Some(keys), Value::Object(m)) => {
+            keys.iter().enumerate().any(|(j, key)| m.get(key).is_some_and(|child| walk(child, &steps[j + 1..], f)))
+        }
+        (Some(_), Value::Array(items)) => items.iter().any(|item| walk(item, steps, f)),
         (Some(_), _) => false,
     }
 }

@@ -18,7 +18,9 @@ pub(crate) use matcher::{parse_arrays, Input};
 pub const MAX_FILTER_KEYS: usize = 5;
 
 /// At most this many combinations: the product of the value-array lengths, summed
-/// over the alternatives of every `$or`.
+/// over the alternatives of every `$or`. In a body policy an array counts once per
+/// level of nesting it sits at: `n` values under `d` nested keys count `n^d`, so
+/// `{"a": {"b": [6 values]}, "c": {"d": [6 values]}}` (36 flat) is too complex.
 pub const MAX_FILTER_COMBINATIONS: usize = 150;
 
 /// Which part of a message a filter policy reads.
@@ -28,7 +30,9 @@ pub enum FilterScope {
     /// The message attributes (the default).
     #[default]
     MessageAttributes,
-    /// The body, read as a JSON object; nested keys are allowed.
+    /// The body, read as a JSON object; nested keys are allowed, and a policy key
+    /// with dots (`"a.b"`) matches both the literal key and the nested form
+    /// `{"a": {"b": …}}`.
     MessageBody,
 }
 

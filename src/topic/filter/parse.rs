@@ -24,6 +24,24 @@ pub(crate) struct Group {
 pub(crate) struct Leaf {
     pub(crate) path: Vec<String>,
     pub(crate) conds: Vec<Cond>,
+    /// Body scope: the keys a body object may hold at each step of the path. The
+    /// path is read as dot-separated names (`{"a": {"b.c": …}}` is `a`, `b`, `c`),
+    /// and `steps[i][j]` is names `i..=i+j` joined by dots, so `"a.b"` in a policy
+    /// reaches both `{"a.b": …}` and `{"a": {"b": …}}` in a body. Empty in attribute
+    /// scope, where a key is one attribute name, dots and all.
+    pub(crate) steps: Vec<Vec<String>>,
+}
+
+impl Leaf {
+    fn new(path: Vec<String>, conds: Vec<Cond>, scope: FilterScope) -> Self {
+        let steps = if scope == FilterScope::MessageBody {
+            let names: Vec<&str> = path.iter().flat_map(|p| p.split('.')).collect();
+            (0..names.len()).map(|i| (i + 1..=names.len()).map(|end| names[i..end].join(".")).collect()).collect()
+        } else {
+            Vec::new()
+        };
+        Leaf { path, conds, steps }
+    }
 }
 
 /// One condition of a value array.
@@ -46,12 +64,11 @@ pub(crate) enum Cond {
     Cidr(Cidr),
 }
 
-/// What `anything-but` excludes.
+/// What `anything-but` excludes (a `suffix` inside it is refused, as by the service).
 #[derive(Debug)]
 pub(crate) enum AnythingBut {
     Values(Vec<Scalar>),
     Prefix(String),
-    Suffix(String),
 }
 
 /// A value `anything-but` can list.
@@ -154,7 +171,7 @@ fn parse_object(obj: &Map<String, Value>, path: &mut Vec<String>, scope: FilterS
         match value {
             Value::Array(items) => {
                 let conds = parse_values(items, path)?;
-                group.leaves.push(Leaf { path: path.clone(), conds });
+                group.leaves.push(Leaf::new(path.clone(), conds, scope));
             }
             Value::Object(inner) if scope == FilterScope::MessageBody => {
                 let nested = parse_object(inner, path, scope)?;
@@ -245,11 +262,7 @@ fn parse_anything_but(arg: &Value, path: &[String]) -> Result<AnythingBut, Strin
             let mut it = op.iter();
             match (it.next(), it.next()) {
                 (Some((k, v)), None) if k == "prefix" => Ok(AnythingBut::Prefix(non_empty_string(v, "prefix", path)?)),
-                (Some((k, v)), None) if k == "suffix" => Ok(AnythingBut::Suffix(non_empty_string(v, "suffix", path)?)),
-                _ => Err(format!(
-                    "at {}: \"anything-but\" takes a value, a list, {{\"prefix\"}} or {{\"suffix\"}}",
-                    here(path)
-                )),
+                _ => Err(format!("at {}: \"anything-but\" takes a value, a list or {{\"prefix\"}}", here(path))),
             }
         }
         other => Ok(AnythingBut::Values(vec![scalar(other)?])),
@@ -321,9 +334,17 @@ fn key_count(g: &Group) -> usize {
     g.leaves.len() + g.ors.iter().map(|branches| branches.iter().map(key_count).max().unwrap_or(0)).sum::<usize>()
 }
 
-/// The product of value-array lengths; an `$or` contributes the sum of its branches.
+/// The policy's complexity, which may not exceed [`MAX_FILTER_COMBINATIONS`]: the
+/// product over the value arrays of each array's length, counted once per level of
+/// nesting the array sits at (an array of `n` values under `d` nested keys
+/// contributes `n^d`; top-level arrays, `d = 1`, contribute their length); an `$or`
+/// contributes the sum of its branches. `{"a": {"b": [6 values]}, "c": {"d": [6
+/// values]}}` is 36 flat but 6² × 6² = 1,296 here, and is refused.
 fn combinations(g: &Group) -> usize {
-    let leaves = g.leaves.iter().fold(1usize, |acc, l| acc.saturating_mul(l.conds.len()));
+    let leaves = g.leaves.iter().fold(1usize, |acc, l| {
+        let depth = u32::try_from(l.path.len()).unwrap_or(u32::MAX);
+        acc.saturating_mul(l.conds.len().saturating_pow(depth))
+    });
     g.ors.iter().fold(leaves, |acc, branches| {
         acc.saturating_mul(branches.iter().map(combinations).fold(0usize, usize::saturating_add))
     })
