@@ -64,11 +64,36 @@ fn split_key_must_lie_above_start_plus_one_and_at_most_the_end() {
 }
 
 #[test]
-fn splitting_a_closed_shard_is_resource_in_use() {
+fn splitting_a_shard_already_split_is_an_invalid_argument() {
     let (_c, s) = stream(1);
     s.split_shard(&id(0), 1 << 127).unwrap();
-    assert_eq!(s.split_shard(&id(0), 1 << 100).unwrap_err().code(), "ResourceInUseException");
+    let before = s.shards();
+    let err = s.split_shard(&id(0), 1 << 100).unwrap_err();
+    assert_eq!(err.code(), "InvalidArgumentException");
+    assert!(err.to_string().contains("already split or merged"), "{err}");
+    assert_eq!(s.shards(), before, "the rejected split changes nothing");
     assert_eq!(s.split_shard(&id(42), 1 << 100).unwrap_err().code(), "ResourceNotFoundException");
+}
+
+#[test]
+fn resharding_a_shard_already_merged_is_an_invalid_argument() {
+    // Given shards 0 and 1 merged into 3, and shard 2 still open…
+    let (_c, s) = stream(3);
+    s.merge_shards(&id(0), &id(1)).unwrap();
+    let before = s.shards();
+    // …when a merged parent is split or merged again (in either role)…
+    let errors = [
+        s.split_shard(&id(0), 1 << 100).unwrap_err(),
+        s.merge_shards(&id(1), &id(2)).unwrap_err(),
+        s.merge_shards(&id(2), &id(1)).unwrap_err(),
+    ];
+    // …then each is an InvalidArgumentException that says why, and nothing changed.
+    for err in errors {
+        assert_eq!(err.code(), "InvalidArgumentException");
+        assert!(err.to_string().contains("already split or merged"), "{err}");
+    }
+    assert_eq!(s.shards(), before);
+    s.merge_shards(&id(3), &id(2)).unwrap();
 }
 
 #[test]

@@ -46,9 +46,14 @@ fn validate(record: &PutRecord, st: &StreamState, next_seq: u64) -> Result<(u128
     Ok((hash, size))
 }
 
+/// AWS's syntax for an explicit hash key, `0|([1-9]\d{0,38})`: plain decimal with no
+/// sign and no leading zeros, then below 2^128.
 fn parse_hash_key(text: &str) -> Result<u128, StreamError> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(StreamError::invalid(format!("explicit hash key {text:?} must be a decimal number")));
+    let digits = !text.is_empty() && text.len() <= 39 && text.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (text.len() > 1 && text.starts_with('0')) {
+        return Err(StreamError::invalid(format!(
+            "explicit hash key {text:?} must match 0|([1-9]\\d{{0,38}}): decimal digits without leading zeros"
+        )));
     }
     text.parse::<u128>().map_err(|_| StreamError::invalid(format!("explicit hash key {text} must be below 2^128")))
 }

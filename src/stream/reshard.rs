@@ -48,17 +48,19 @@ fn replace(shared: &StreamShared, st: &mut StreamState, parents: &[ShardId], chi
     spawn(shared, st, children, now);
 }
 
-/// The open shard `id`, or why it cannot be resharded.
+/// The open shard `id`, or why it cannot be resharded: AWS answers a shard that was
+/// already split or merged with `InvalidArgumentException`.
 fn open_range(
     shared: &StreamShared,
     st: &StreamState,
     id: &ShardId,
     now: Timestamp,
-    closed: fn(String) -> StreamError,
 ) -> Result<(u128, u128), StreamError> {
     let cell = st.cell(shared, id, now)?;
     if !st.open.iter().any(|o| o.index == id.0 as usize) {
-        return Err(closed(format!("shard {id} is closed")));
+        return Err(StreamError::invalid(format!(
+            "shard {id} was already split or merged, so it cannot be split or merged again"
+        )));
     }
     Ok((cell.start, cell.end))
 }
@@ -80,15 +82,16 @@ impl Stream {
     /// `[start, key − 1]` and `[key, end]`; the parent closes and stays readable until
     /// its records expire.
     ///
-    /// Errors: `ResourceNotFoundException` for an unknown shard, `ResourceInUseException`
-    /// for a closed one, `InvalidArgumentException` unless `start + 1 < key ≤ end`,
-    /// `LimitExceededException` past the open-shard limit.
+    /// Errors: `ResourceNotFoundException` for an unknown shard,
+    /// `InvalidArgumentException` for a shard already split or merged (closed) or
+    /// unless `start + 1 < key ≤ end`, `LimitExceededException` past the open-shard
+    /// limit.
     pub fn split_shard(&self, shard: &ShardId, new_starting_hash_key: u128) -> Result<(), StreamError> {
         let now = self.shared.clock.now();
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
         st.trim_all(now); // resharding is rare: a good time to free expired records
-        let (start, end) = open_range(&self.shared, &st, shard, now, StreamError::ResourceInUse)?;
+        let (start, end) = open_range(&self.shared, &st, shard, now)?;
         if new_starting_hash_key <= start.saturating_add(1) || new_starting_hash_key > end {
             return Err(StreamError::invalid(format!(
                 "new starting hash key {new_starting_hash_key} must be above {} and at most {end}",
@@ -113,8 +116,8 @@ impl Stream {
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
         st.trim_all(now);
-        let a = open_range(&self.shared, &st, shard, now, StreamError::InvalidArgument)?;
-        let b = open_range(&self.shared, &st, adjacent, now, StreamError::InvalidArgument)?;
+        let a = open_range(&self.shared, &st, shard, now)?;
+        let b = open_range(&self.shared, &st, adjacent, now)?;
         if shard == adjacent {
             return Err(StreamError::invalid(format!("cannot merge shard {shard} with itself")));
         }
