@@ -32,7 +32,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
-use rand::RngCore;
 
 pub use config::{
     StreamConfig, DEFAULT_MAX_RECORD_SIZE, ITERATOR_LIFETIME, MAX_GET_RECORDS_BYTES, MAX_GET_RECORDS_LIMIT,
@@ -56,8 +55,6 @@ use shard::ShardCell;
 /// The CloudWatch namespace of stream metrics.
 pub const NAMESPACE: &str = "AWS/Kinesis";
 
-static NEXT_STREAM_UID: AtomicU64 = AtomicU64::new(1);
-
 /// Running totals behind the stream's CloudWatch metrics; atomics so that puts on
 /// different shards never share a lock.
 #[derive(Default)]
@@ -73,8 +70,12 @@ struct Counters {
 pub(crate) struct StreamShared {
     name: String,
     arn: String,
+    /// The stream's number in its cloud (1 for the first stream made): written into
+    /// its iterators, so an iterator of a deleted stream never reads a new stream of
+    /// the same name.
     uid: u64,
-    /// Keys the tag of every shard iterator this stream issues.
+    /// Keys the tag of every shard iterator this stream issues; derived from the
+    /// cloud's seed with MD5, so it is the same in every process and Rust release.
     secret: u64,
     clock: Arc<dyn Clock>,
     /// The stream-wide counter behind sequence numbers; drawn under the shard's write
@@ -260,6 +261,9 @@ impl MetricSource for StreamShared {
 #[derive(Default)]
 struct StreamRegistry {
     streams: Mutex<BTreeMap<String, Stream>>,
+    /// How many streams this cloud has made; counted under the `streams` lock, so
+    /// the same program numbers its streams the same way in every run.
+    created: AtomicU64,
 }
 
 impl Cloud {
@@ -277,11 +281,12 @@ impl Cloud {
             return Err(StreamError::ResourceInUse(format!("stream {name:?} already exists")));
         }
         let now = self.now();
+        let uid = registry.created.fetch_add(1, Ordering::Relaxed) + 1;
         let shared = Arc::new(StreamShared {
             name: name.to_owned(),
             arn: self.arn("kinesis", &format!("stream/{name}")),
-            uid: NEXT_STREAM_UID.fetch_add(1, Ordering::Relaxed),
-            secret: self.rng_for(name).next_u64(),
+            uid,
+            secret: hash::iterator_secret(self.seed(), uid, name),
             clock: self.clock(),
             next_seq: AtomicU64::new(1),
             state: RwLock::new(StreamState {
