@@ -20,6 +20,7 @@ mod error;
 mod hash;
 mod iterator;
 mod limits;
+mod on_demand;
 mod ops;
 mod reshard;
 mod shard;
@@ -34,13 +35,14 @@ use std::time::Duration;
 use parking_lot::{Mutex, RwLock};
 
 pub use config::{
-    StreamConfig, DEFAULT_MAX_RECORD_SIZE, ITERATOR_LIFETIME, MAX_GET_RECORDS_BYTES, MAX_GET_RECORDS_LIMIT,
+    StreamConfig, StreamMode, DEFAULT_MAX_RECORD_SIZE, ITERATOR_LIFETIME, MAX_GET_RECORDS_BYTES, MAX_GET_RECORDS_LIMIT,
     MAX_OPEN_SHARDS, MAX_PARTITION_KEY_CHARS, MAX_PUT_RECORDS_ENTRIES, MAX_PUT_RECORDS_SIZE, MAX_RECORD_SIZE_LIMIT,
-    MAX_RETENTION, MIN_RETENTION,
+    MAX_RETENTION, MIN_RETENTION, ON_DEMAND_INITIAL_SHARDS,
 };
 pub use error::StreamError;
 pub use iterator::{GetRecordsOutput, ShardIterator};
 pub use limits::{READ_BYTES_PER_SEC, READ_CALLS_PER_SEC, WRITE_BYTES_PER_SEC, WRITE_RECORDS_PER_SEC};
+pub use on_demand::ON_DEMAND_SCALING_INTERVAL;
 pub use reshard::MAX_SCALINGS_PER_DAY;
 pub use types::{
     PutRecord, PutRecordOutput, PutRecordsOutput, PutRecordsResultEntry, Record, SequenceNumber, SequenceNumberRange,
@@ -50,6 +52,7 @@ pub use types::{
 use crate::clock::{Clock, Timestamp};
 use crate::cloud::Cloud;
 use crate::metrics::MetricSource;
+use on_demand::Throughput;
 use shard::ShardCell;
 
 /// The CloudWatch namespace of stream metrics.
@@ -84,6 +87,9 @@ pub(crate) struct StreamShared {
     state: RwLock<StreamState>,
     counters: Counters,
     iterators_issued: AtomicU64,
+    mode: StreamMode,
+    /// Written throughput, kept only by on-demand streams (provisioned puts skip it).
+    throughput: Option<Mutex<Throughput>>,
 }
 
 /// An open shard's place in the key space, for routing by binary search.
@@ -210,6 +216,12 @@ impl Stream {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
+    /// The capacity mode: [`StreamMode::OnDemand`] for a stream made from
+    /// [`StreamConfig::on_demand`] (or the default config), else provisioned.
+    pub fn stream_mode(&self) -> StreamMode {
+        self.shared.mode
+    }
+
     /// How long records stay readable.
     pub fn retention(&self) -> Duration {
         self.shared.state.read().retention
@@ -268,7 +280,9 @@ struct StreamRegistry {
 
 impl Cloud {
     /// Creates a stream of `config.shard_count()` shards splitting the hash key space
-    /// evenly.
+    /// evenly: provisioned ([`StreamConfig::with_shards`]), or on-demand with 4 shards
+    /// that grow with the written throughput ([`StreamConfig::on_demand`], also the
+    /// default, as AWS makes a stream created without a shard count).
     ///
     /// Errors: `ValidationException` for a bad name, `InvalidArgumentException` for a
     /// bad setting, `ResourceInUseException` when the name is taken.
@@ -300,6 +314,8 @@ impl Cloud {
             }),
             counters: Counters::default(),
             iterators_issued: AtomicU64::new(0),
+            mode: config.mode,
+            throughput: (config.mode == StreamMode::OnDemand).then(|| Mutex::new(Throughput::new(now))),
         });
         {
             let mut st = shared.state.write();
