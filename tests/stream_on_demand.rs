@@ -107,7 +107,9 @@ fn the_peak_is_one_clock_second_not_a_sum_over_seconds() {
 fn the_shard_count_is_reconsidered_at_most_once_a_minute() {
     let (cloud, s) = on_demand();
     cloud.advance(ON_DEMAND_SCALING_INTERVAL);
-    s.put_record(PutRecord::new("k", "x")).unwrap(); // a check: still 4
+    // A put a minute in checks and keeps 4 shards.
+    s.put_record(PutRecord::new("k", "x")).unwrap();
+    assert_eq!(s.open_shards().len(), 4);
     // Given a burst in the same second as that check's put (5,000 records in all)…
     burst(&s, 4_999);
     // …puts within the minute leave the count alone…
