@@ -188,6 +188,7 @@ impl fmt::Debug for Stream {
         let st = self.shared.state.read();
         f.debug_struct("Stream")
             .field("arn", &self.shared.arn)
+            .field("mode", &self.shared.mode)
             .field("deleted", &st.deleted)
             .field("open_shards", &st.open.len())
             .field("retention", &st.retention)
