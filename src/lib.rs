@@ -190,6 +190,7 @@ pub use queue::{
 pub use stream::{
     GetRecordsOutput, PutRecord, PutRecordOutput, PutRecordsOutput, PutRecordsResultEntry, Record, SequenceNumber,
     SequenceNumberRange, Shard, ShardId, ShardIterator, StartingPosition, Stream, StreamConfig, StreamError,
+    StreamMode,
 };
 
 pub use topic::{
@@ -211,8 +212,8 @@ pub mod stream_limits {
     pub use crate::stream::{
         DEFAULT_MAX_RECORD_SIZE, ITERATOR_LIFETIME, MAX_GET_RECORDS_BYTES, MAX_GET_RECORDS_LIMIT, MAX_OPEN_SHARDS,
         MAX_PARTITION_KEY_CHARS, MAX_PUT_RECORDS_ENTRIES, MAX_PUT_RECORDS_SIZE, MAX_RECORD_SIZE_LIMIT, MAX_RETENTION,
-        MAX_SCALINGS_PER_DAY, MIN_RETENTION, READ_BYTES_PER_SEC, READ_CALLS_PER_SEC, WRITE_BYTES_PER_SEC,
-        WRITE_RECORDS_PER_SEC,
+        MAX_SCALINGS_PER_DAY, MIN_RETENTION, ON_DEMAND_INITIAL_SHARDS, ON_DEMAND_SCALING_INTERVAL, READ_BYTES_PER_SEC,
+        READ_CALLS_PER_SEC, WRITE_BYTES_PER_SEC, WRITE_RECORDS_PER_SEC,
     };
 }
 

@@ -65,6 +65,36 @@ fn an_explicit_hash_key_outside_0_to_2_pow_128_is_rejected() {
 }
 
 #[test]
+fn an_explicit_hash_key_with_leading_zeros_is_rejected_and_writes_nothing() {
+    // AWS takes ExplicitHashKey as text matching 0|([1-9]\d{0,38}).
+    let (_cloud, s) = stream(2);
+    let forty_digits = format!("0{}", "1".repeat(39));
+    for bad in ["0123", "00", "01", "+1", " 1", "1 ", "1.0", "1e3", forty_digits.as_str()] {
+        let err = s.put_record(PutRecord::new("k", "x").explicit_hash_key_decimal(bad)).unwrap_err();
+        assert_eq!(err.code(), "InvalidArgumentException", "{bad:?}");
+        let batch = s.put_records([PutRecord::new("k", "y"), PutRecord::new("k", "z").explicit_hash_key_decimal(bad)]);
+        assert_eq!(batch.unwrap_err().code(), "InvalidArgumentException", "batch with {bad:?}");
+    }
+    for shard in s.shards() {
+        let it = s.shard_iterator(shard.shard_id(), StartingPosition::TrimHorizon).unwrap();
+        assert!(s.get_records(&it, 10).unwrap().records().is_empty(), "nothing was written");
+    }
+}
+
+#[test]
+fn an_explicit_hash_key_of_0_or_up_to_39_digits_below_2_pow_128_is_accepted() {
+    let (_cloud, s) = stream(2);
+    let max = u128::MAX.to_string(); // 39 digits
+    for (text, shard) in [("0", 0), ("1", 0), ("123", 0), (max.as_str(), 1)] {
+        let out = s.put_record(PutRecord::new("k", "x").explicit_hash_key_decimal(text)).unwrap();
+        assert_eq!(out.shard_id(), s.shards()[shard].shard_id(), "{text}");
+    }
+    // The numeric setter is unchanged: it routes by the value itself.
+    let out = s.put_record(PutRecord::new("k", "x").explicit_hash_key(u128::MAX)).unwrap();
+    assert_eq!(out.shard_id(), s.shards()[1].shard_id());
+}
+
+#[test]
 fn partition_keys_must_have_1_to_256_characters() {
     let (_cloud, s) = stream(1);
     assert_eq!(s.put_record(PutRecord::new("", "x")).unwrap_err().code(), "InvalidArgumentException");

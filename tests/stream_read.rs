@@ -64,6 +64,46 @@ fn at_and_after_sequence_number_start_at_and_after_the_record() {
 }
 
 #[test]
+fn at_or_after_the_starting_sequence_number_reads_from_the_first_record() {
+    // Given a shard's StartingSequenceNumber, as AWS lists it, and two records…
+    let (_c, s, id) = stream(1);
+    let starting = s.shard(&id).unwrap().sequence_number_range().starting_sequence_number();
+    put(&s, "a");
+    put(&s, "b");
+    // …then both AT_ and AFTER_SEQUENCE_NUMBER at it are valid and read from "a".
+    for position in [StartingPosition::AtSequenceNumber(starting), StartingPosition::AfterSequenceNumber(starting)] {
+        let it = s.shard_iterator(&id, position).unwrap();
+        assert_eq!(data(&s, &it), ["a", "b"], "{position:?}");
+    }
+}
+
+#[test]
+fn at_the_starting_sequence_number_of_an_empty_shard_waits_for_its_first_record() {
+    let (_c, s, id) = stream(1);
+    let starting = s.shard(&id).unwrap().sequence_number_range().starting_sequence_number();
+    let it = s.shard_iterator(&id, StartingPosition::AtSequenceNumber(starting)).unwrap();
+    let out = s.get_records(&it, 10).unwrap();
+    assert!(out.records().is_empty());
+    put(&s, "first");
+    assert_eq!(data(&s, out.next_iterator().unwrap()), ["first"]);
+}
+
+#[test]
+fn at_the_starting_sequence_number_of_a_child_reads_the_child_from_its_start() {
+    let (_c, s, id) = stream(1);
+    put(&s, "parent");
+    s.split_shard(&id, 1 << 127).unwrap();
+    let child = s.shards()[1].clone();
+    put(&s, "child");
+    let starting = child.sequence_number_range().starting_sequence_number();
+    let it = s.shard_iterator(child.shard_id(), StartingPosition::AtSequenceNumber(starting)).unwrap();
+    assert_eq!(data(&s, &it), ["child"]);
+    // Another shard's starting sequence number is still foreign here.
+    let err = s.shard_iterator(&id, StartingPosition::AtSequenceNumber(starting)).unwrap_err();
+    assert_eq!(err.code(), "InvalidArgumentException");
+}
+
+#[test]
 fn an_unknown_or_foreign_sequence_number_is_rejected() {
     let (_c, s, id) = stream(2);
     put(&s, "a");

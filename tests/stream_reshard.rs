@@ -64,11 +64,36 @@ fn split_key_must_lie_above_start_plus_one_and_at_most_the_end() {
 }
 
 #[test]
-fn splitting_a_closed_shard_is_resource_in_use() {
+fn splitting_a_shard_already_split_is_an_invalid_argument() {
     let (_c, s) = stream(1);
     s.split_shard(&id(0), 1 << 127).unwrap();
-    assert_eq!(s.split_shard(&id(0), 1 << 100).unwrap_err().code(), "ResourceInUseException");
+    let before = s.shards();
+    let err = s.split_shard(&id(0), 1 << 100).unwrap_err();
+    assert_eq!(err.code(), "InvalidArgumentException");
+    assert!(err.to_string().contains("already split or merged"), "{err}");
+    assert_eq!(s.shards(), before, "the rejected split changes nothing");
     assert_eq!(s.split_shard(&id(42), 1 << 100).unwrap_err().code(), "ResourceNotFoundException");
+}
+
+#[test]
+fn resharding_a_shard_already_merged_is_an_invalid_argument() {
+    // Given shards 0 and 1 merged into 3, and shard 2 still open…
+    let (_c, s) = stream(3);
+    s.merge_shards(&id(0), &id(1)).unwrap();
+    let before = s.shards();
+    // …when a merged parent is split or merged again (in either role)…
+    let errors = [
+        s.split_shard(&id(0), 1 << 100).unwrap_err(),
+        s.merge_shards(&id(1), &id(2)).unwrap_err(),
+        s.merge_shards(&id(2), &id(1)).unwrap_err(),
+    ];
+    // …then each is an InvalidArgumentException that says why, and nothing changed.
+    for err in errors {
+        assert_eq!(err.code(), "InvalidArgumentException");
+        assert!(err.to_string().contains("already split or merged"), "{err}");
+    }
+    assert_eq!(s.shards(), before);
+    s.merge_shards(&id(3), &id(2)).unwrap();
 }
 
 #[test]
@@ -247,4 +272,36 @@ fn a_merged_childs_sequence_numbers_are_above_both_parents() {
         assert!(starting > ending, "child starts above {}", parent.shard_id());
     }
     assert!(*child.sequence_number() > left.max(right));
+}
+
+#[test]
+fn a_closed_shard_leaves_the_shard_list_once_all_its_data_has_expired() {
+    // Given a record put just as its shard closes…
+    let (cloud, s) = stream(1);
+    s.put_record(PutRecord::new("k", "last")).unwrap();
+    s.split_shard(&id(0), 1 << 127).unwrap();
+    // …the closed shard is listed while that record is readable…
+    cloud.advance(Duration::from_secs(24 * 3600) - Duration::from_millis(1));
+    let it = s.shard_iterator(&id(0), StartingPosition::TrimHorizon).unwrap();
+    assert_eq!(s.get_records(&it, 10).unwrap().records().len(), 1);
+    assert_eq!(s.shards().len(), 3);
+    // …and not once it has expired; its children still name it as parent.
+    cloud.advance(Duration::from_millis(1));
+    let listed: Vec<ShardId> = s.shards().iter().map(|sh| *sh.shard_id()).collect();
+    assert_eq!(listed, [id(1), id(2)]);
+    assert!(s.shards().iter().all(|sh| sh.parent_shard_id() == Some(&id(0))));
+    assert_eq!(s.shard(&id(0)).unwrap_err().code(), "ResourceNotFoundException");
+    assert_eq!(open(&s).len(), 2, "open shards are untouched");
+}
+
+#[test]
+fn a_shorter_retention_drops_a_closed_shard_whose_data_it_expires() {
+    let cloud = Cloud::builder().manual_clock().build();
+    let s = cloud.create_stream("s", StreamConfig::with_shards(1).retention(Duration::from_secs(48 * 3600))).unwrap();
+    s.put_record(PutRecord::new("k", "old")).unwrap();
+    s.split_shard(&id(0), 1 << 127).unwrap();
+    cloud.advance(Duration::from_secs(30 * 3600));
+    assert_eq!(s.shards().len(), 3, "within 48 h the closed parent is listed");
+    s.decrease_retention(Duration::from_secs(24 * 3600)).unwrap();
+    assert_eq!(s.shards().len(), 2, "past the new 24 h its data has expired: no longer listed");
 }

@@ -26,6 +26,30 @@ pub const ITERATOR_LIFETIME: Duration = Duration::from_secs(300);
 pub const MAX_OPEN_SHARDS: usize = 10_000;
 /// The longest partition key, in characters.
 pub const MAX_PARTITION_KEY_CHARS: usize = 256;
+/// The open shards a new on-demand stream starts with: AWS's default on-demand write
+/// capacity of 4 MB/s and 4,000 records/s.
+pub const ON_DEMAND_INITIAL_SHARDS: usize = 4;
+
+/// A stream's capacity mode (AWS `StreamModeDetails.StreamMode`).
+///
+/// ```
+/// use localcloud::{Cloud, StreamConfig, StreamMode};
+/// let cloud = Cloud::builder().manual_clock().build();
+/// let s = cloud.create_stream("clicks", StreamConfig::default())?;
+/// assert_eq!(s.stream_mode(), StreamMode::OnDemand);
+/// assert_eq!(s.open_shards().len(), 4);
+/// # Ok::<(), localcloud::StreamError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StreamMode {
+    /// A fixed number of shards, changed only by `split_shard`, `merge_shards` and
+    /// `update_shard_count` (AWS `PROVISIONED`).
+    Provisioned,
+    /// Starts with 4 shards and adds shards as the written throughput grows; the
+    /// resharding calls are rejected with `ValidationException` (AWS `ON_DEMAND`).
+    /// See [`StreamConfig::on_demand`].
+    OnDemand,
+}
 
 /// A stream's settings: chaining setters, checked by
 /// [`Cloud::create_stream`](crate::Cloud::create_stream).
@@ -38,6 +62,7 @@ pub const MAX_PARTITION_KEY_CHARS: usize = 256;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamConfig {
+    pub(crate) mode: StreamMode,
     pub(crate) shards: usize,
     pub(crate) retention: Duration,
     pub(crate) max_record_size: usize,
@@ -46,22 +71,61 @@ pub struct StreamConfig {
 }
 
 impl Default for StreamConfig {
-    /// One shard, 24 h retention, 1 MiB records, limits as the cloud's throttling
-    /// setting says (off unless turned on).
+    /// No shard count: an on-demand stream, as AWS makes for a `CreateStream` without
+    /// `ShardCount` (see [`StreamConfig::on_demand`]).
     fn default() -> Self {
-        StreamConfig::with_shards(1)
+        StreamConfig::on_demand()
     }
 }
 
 impl StreamConfig {
-    /// A stream of `n` shards (at least 1) with the default settings.
+    /// A provisioned stream of `n` shards (at least 1): 24 h retention, 1 MiB
+    /// records, limits as the cloud's throttling setting says (off unless turned on).
     pub fn with_shards(n: usize) -> Self {
         StreamConfig {
+            mode: StreamMode::Provisioned,
             shards: n,
             retention: MIN_RETENTION,
             max_record_size: DEFAULT_MAX_RECORD_SIZE,
             enforce_limits: None,
         }
+    }
+
+    /// An on-demand stream ([`StreamMode::OnDemand`]), otherwise with the same
+    /// defaults as [`with_shards`](Self::with_shards). It starts with 4 open shards
+    /// (AWS's default on-demand capacity, 4 MB/s and 4,000 records/s written) and
+    /// adds shards as writes grow, so that it accommodates double its peak write
+    /// throughput, as AWS describes:
+    ///
+    /// - each clock second's successful writes (records, and bytes of data plus
+    ///   partition key) are summed; the peak is the highest second since creation;
+    /// - at most once per minute of clock time, on a put, the stream wants
+    ///   `max(4, ⌈2 × peak bytes / 1 MiB⌉, ⌈2 × peak records / 1,000⌉)` open shards
+    ///   (at most 10,000), and splits its widest open shards in half (lowest hash
+    ///   keys first among equals) until it has them; the put is then routed over the
+    ///   new shards. Nothing runs between calls: the check compares timestamps.
+    ///
+    /// It never scales down (AWS does, gradually; not modelled). `split_shard`,
+    /// `merge_shards` and `update_shard_count` answer `ValidationException`, as AWS
+    /// does for on-demand streams.
+    ///
+    /// ```
+    /// use localcloud::{Cloud, PutRecord, StreamConfig};
+    /// use std::time::Duration;
+    /// let cloud = Cloud::builder().manual_clock().build();
+    /// let s = cloud.create_stream("clicks", StreamConfig::on_demand())?;
+    /// // 3,000 records within one second: 6 shards would take double that.
+    /// for batch in 0..6 {
+    ///     s.put_records((0..500).map(|i| PutRecord::new(format!("user-{batch}-{i}"), "x")))?;
+    /// }
+    /// assert_eq!(s.open_shards().len(), 4);
+    /// cloud.advance(Duration::from_secs(60));
+    /// s.put_record(PutRecord::new("user-1", "x"))?; // the next put checks
+    /// assert_eq!(s.open_shards().len(), 6);
+    /// # Ok::<(), localcloud::StreamError>(())
+    /// ```
+    pub fn on_demand() -> Self {
+        StreamConfig { mode: StreamMode::OnDemand, ..StreamConfig::with_shards(ON_DEMAND_INITIAL_SHARDS) }
     }
 
     /// How long records stay readable: 24–8,760 whole hours (default 24).
@@ -85,9 +149,15 @@ impl StreamConfig {
         self
     }
 
-    /// The number of shards the stream starts with.
+    /// The number of shards the stream starts with (4 for an on-demand stream).
     pub fn shard_count(&self) -> usize {
         self.shards
+    }
+
+    /// The capacity mode: provisioned from [`with_shards`](Self::with_shards),
+    /// on-demand from [`on_demand`](Self::on_demand) or [`Default`].
+    pub fn stream_mode(&self) -> StreamMode {
+        self.mode
     }
 
     pub(crate) fn validate(&self) -> Result<(), StreamError> {

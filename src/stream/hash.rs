@@ -8,6 +8,19 @@ pub(crate) fn partition_hash(key: &str) -> u128 {
     u128::from_be_bytes(Md5::digest(key.as_bytes()).into())
 }
 
+/// The key of a stream's iterator tags: MD5 over the cloud's seed, the stream's number
+/// in its cloud and its name. A fixed algorithm (not std's hasher, whose output may
+/// change between Rust releases), so one seed gives the same iterators everywhere.
+pub(crate) fn iterator_secret(seed: u64, uid: u64, name: &str) -> u64 {
+    let digest: [u8; 16] = Md5::new()
+        .chain_update(seed.to_be_bytes())
+        .chain_update(uid.to_be_bytes())
+        .chain_update(name)
+        .finalize()
+        .into();
+    u64::from_be_bytes([digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]])
+}
+
 /// `⌊2^128 / n⌋` for `n ≥ 2` (2^128 itself does not fit in a u128).
 fn width(n: u128) -> u128 {
     let q = u128::MAX / n;
@@ -124,6 +137,15 @@ mod tests {
         assert_eq!(width(2), 1 << 127);
         assert_eq!(width(4), 1 << 126);
         assert_eq!(width(3), u128::MAX / 3); // 2^128 ≡ 1 (mod 3): no carry
+    }
+
+    #[test]
+    fn iterator_secrets_depend_on_seed_stream_number_and_name_only() {
+        let s = iterator_secret(7, 1, "clicks");
+        assert_eq!(s, iterator_secret(7, 1, "clicks"));
+        assert_ne!(s, iterator_secret(8, 1, "clicks"));
+        assert_ne!(s, iterator_secret(7, 2, "clicks"));
+        assert_ne!(s, iterator_secret(7, 1, "clickz"));
     }
 
     #[test]

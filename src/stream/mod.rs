@@ -20,6 +20,7 @@ mod error;
 mod hash;
 mod iterator;
 mod limits;
+mod on_demand;
 mod ops;
 mod reshard;
 mod shard;
@@ -32,16 +33,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
-use rand::RngCore;
 
 pub use config::{
-    StreamConfig, DEFAULT_MAX_RECORD_SIZE, ITERATOR_LIFETIME, MAX_GET_RECORDS_BYTES, MAX_GET_RECORDS_LIMIT,
+    StreamConfig, StreamMode, DEFAULT_MAX_RECORD_SIZE, ITERATOR_LIFETIME, MAX_GET_RECORDS_BYTES, MAX_GET_RECORDS_LIMIT,
     MAX_OPEN_SHARDS, MAX_PARTITION_KEY_CHARS, MAX_PUT_RECORDS_ENTRIES, MAX_PUT_RECORDS_SIZE, MAX_RECORD_SIZE_LIMIT,
-    MAX_RETENTION, MIN_RETENTION,
+    MAX_RETENTION, MIN_RETENTION, ON_DEMAND_INITIAL_SHARDS,
 };
 pub use error::StreamError;
 pub use iterator::{GetRecordsOutput, ShardIterator};
 pub use limits::{READ_BYTES_PER_SEC, READ_CALLS_PER_SEC, WRITE_BYTES_PER_SEC, WRITE_RECORDS_PER_SEC};
+pub use on_demand::ON_DEMAND_SCALING_INTERVAL;
 pub use reshard::MAX_SCALINGS_PER_DAY;
 pub use types::{
     PutRecord, PutRecordOutput, PutRecordsOutput, PutRecordsResultEntry, Record, SequenceNumber, SequenceNumberRange,
@@ -51,12 +52,11 @@ pub use types::{
 use crate::clock::{Clock, Timestamp};
 use crate::cloud::Cloud;
 use crate::metrics::MetricSource;
+use on_demand::Throughput;
 use shard::ShardCell;
 
 /// The CloudWatch namespace of stream metrics.
 pub const NAMESPACE: &str = "AWS/Kinesis";
-
-static NEXT_STREAM_UID: AtomicU64 = AtomicU64::new(1);
 
 /// Running totals behind the stream's CloudWatch metrics; atomics so that puts on
 /// different shards never share a lock.
@@ -73,8 +73,12 @@ struct Counters {
 pub(crate) struct StreamShared {
     name: String,
     arn: String,
+    /// The stream's number in its cloud (1 for the first stream made): written into
+    /// its iterators, so an iterator of a deleted stream never reads a new stream of
+    /// the same name.
     uid: u64,
-    /// Keys the tag of every shard iterator this stream issues.
+    /// Keys the tag of every shard iterator this stream issues; derived from the
+    /// cloud's seed with MD5, so it is the same in every process and Rust release.
     secret: u64,
     clock: Arc<dyn Clock>,
     /// The stream-wide counter behind sequence numbers; drawn under the shard's write
@@ -83,6 +87,9 @@ pub(crate) struct StreamShared {
     state: RwLock<StreamState>,
     counters: Counters,
     iterators_issued: AtomicU64,
+    mode: StreamMode,
+    /// Written throughput, kept only by on-demand streams (provisioned puts skip it).
+    throughput: Option<Mutex<Throughput>>,
 }
 
 /// An open shard's place in the key space, for routing by binary search.
@@ -181,6 +188,7 @@ impl fmt::Debug for Stream {
         let st = self.shared.state.read();
         f.debug_struct("Stream")
             .field("arn", &self.shared.arn)
+            .field("mode", &self.shared.mode)
             .field("deleted", &st.deleted)
             .field("open_shards", &st.open.len())
             .field("retention", &st.retention)
@@ -207,6 +215,12 @@ impl Stream {
     /// Whether two handles refer to the same stream (not merely the same name).
     pub fn same_stream(&self, other: &Stream) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// The capacity mode: [`StreamMode::OnDemand`] for a stream made from
+    /// [`StreamConfig::on_demand`] (or the default config), else provisioned.
+    pub fn stream_mode(&self) -> StreamMode {
+        self.shared.mode
     }
 
     /// How long records stay readable.
@@ -260,13 +274,18 @@ impl MetricSource for StreamShared {
 #[derive(Default)]
 struct StreamRegistry {
     streams: Mutex<BTreeMap<String, Stream>>,
+    /// How many streams this cloud has made; counted under the `streams` lock, so
+    /// the same program numbers its streams the same way in every run.
+    created: AtomicU64,
 }
 
 impl crate::service::Service for StreamRegistry {}
 
 impl Cloud {
     /// Creates a stream of `config.shard_count()` shards splitting the hash key space
-    /// evenly.
+    /// evenly: provisioned ([`StreamConfig::with_shards`]), or on-demand with 4 shards
+    /// that grow with the written throughput ([`StreamConfig::on_demand`], also the
+    /// default, as AWS makes a stream created without a shard count).
     ///
     /// Errors: `ValidationException` for a bad name, `InvalidArgumentException` for a
     /// bad setting, `ResourceInUseException` when the name is taken.
@@ -279,11 +298,12 @@ impl Cloud {
             return Err(StreamError::ResourceInUse(format!("stream {name:?} already exists")));
         }
         let now = self.now();
+        let uid = registry.created.fetch_add(1, Ordering::Relaxed) + 1;
         let shared = Arc::new(StreamShared {
             name: name.to_owned(),
             arn: self.arn("kinesis", &format!("stream/{name}")),
-            uid: NEXT_STREAM_UID.fetch_add(1, Ordering::Relaxed),
-            secret: self.rng_for(name).next_u64(),
+            uid,
+            secret: hash::iterator_secret(self.seed(), uid, name),
             clock: self.clock(),
             next_seq: AtomicU64::new(1),
             state: RwLock::new(StreamState {
@@ -297,6 +317,8 @@ impl Cloud {
             }),
             counters: Counters::default(),
             iterators_issued: AtomicU64::new(0),
+            mode: config.mode,
+            throughput: (config.mode == StreamMode::OnDemand).then(|| Mutex::new(Throughput::new(now))),
         });
         {
             let mut st = shared.state.write();

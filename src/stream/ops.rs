@@ -46,9 +46,14 @@ fn validate(record: &PutRecord, st: &StreamState, next_seq: u64) -> Result<(u128
     Ok((hash, size))
 }
 
+/// AWS's syntax for an explicit hash key, `0|([1-9]\d{0,38})`: plain decimal with no
+/// sign and no leading zeros, then below 2^128.
 fn parse_hash_key(text: &str) -> Result<u128, StreamError> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(StreamError::invalid(format!("explicit hash key {text:?} must be a decimal number")));
+    let digits = !text.is_empty() && text.len() <= 39 && text.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (text.len() > 1 && text.starts_with('0')) {
+        return Err(StreamError::invalid(format!(
+            "explicit hash key {text:?} must match 0|([1-9]\\d{{0,38}}): decimal digits without leading zeros"
+        )));
     }
     text.parse::<u128>().map_err(|_| StreamError::invalid(format!("explicit hash key {text} must be below 2^128")))
 }
@@ -61,12 +66,35 @@ impl Stream {
     /// `ProvisionedThroughputExceededException` when limits are on and the shard is
     /// at its write limit, `ResourceNotFoundException` once deleted.
     pub fn put_record(&self, record: PutRecord) -> Result<PutRecordOutput, StreamError> {
+        let now = self.shared.clock.now();
+        self.scale_on_demand(now);
         let st = self.shared.state.read();
         st.check_live(&self.shared)?;
         let (hash, size) = validate(&record, &st, self.shared.next_seq.load(Ordering::Relaxed))?;
-        let now = self.shared.clock.now();
         let cell = st.route(hash)?;
-        self.append(&st, cell, record, size, now)
+        let out = self.append(&st, cell, record, size, now)?;
+        drop(st);
+        self.count_written(now, 1, size);
+        Ok(out)
+    }
+
+    /// On an on-demand stream whose check is due, grows the open shards to what the
+    /// peak written throughput needs (see [`StreamConfig::on_demand`](super::StreamConfig::on_demand)).
+    fn scale_on_demand(&self, now: Timestamp) {
+        let Some(throughput) = &self.shared.throughput else { return };
+        let Some(target) = throughput.lock().due_target(now) else { return };
+        let mut st = self.shared.state.write();
+        if !st.deleted && st.open.len() < target {
+            st.trim_all(now);
+            super::reshard::grow_to(&self.shared, &mut st, target, now);
+        }
+    }
+
+    /// Counts successful writes towards an on-demand stream's peak throughput.
+    fn count_written(&self, now: Timestamp, records: u64, bytes: usize) {
+        if let Some(throughput) = &self.shared.throughput {
+            throughput.lock().record(now, records, bytes as u64);
+        }
     }
 
     /// Appends up to 500 records (10 MiB in all) in order, answering per record in
@@ -80,6 +108,8 @@ impl Stream {
                 records.len()
             )));
         }
+        let now = self.shared.clock.now();
+        self.scale_on_demand(now);
         let st = self.shared.state.read();
         st.check_live(&self.shared)?;
         let next_seq = self.shared.next_seq.load(Ordering::Relaxed);
@@ -96,11 +126,14 @@ impl Stream {
                 "put_records request is {total} bytes; at most {MAX_PUT_RECORDS_SIZE} are allowed"
             )));
         }
-        let now = self.shared.clock.now();
         let mut failed = 0;
+        let mut written = 0;
         let mut out = Vec::with_capacity(records.len());
         for (record, (hash, size)) in records.into_iter().zip(checked) {
             let outcome = st.route(hash).and_then(|cell| self.append(&st, cell, record, size, now));
+            if outcome.is_ok() {
+                written += size;
+            }
             let outcome = outcome.map_err(|e| {
                 failed += 1;
                 let code = match e {
@@ -111,6 +144,8 @@ impl Stream {
             });
             out.push(PutRecordsResultEntry { outcome });
         }
+        drop(st);
+        self.count_written(now, (out.len() - failed) as u64, written);
         Ok(PutRecordsOutput { failed, records: out })
     }
 

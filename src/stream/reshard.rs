@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::config::{check_retention, MAX_OPEN_SHARDS};
 use super::shard::ShardCell;
-use super::{hash, OpenShard, Stream, StreamError, StreamShared, StreamState};
+use super::{hash, OpenShard, Stream, StreamError, StreamMode, StreamShared, StreamState};
 use crate::clock::Timestamp;
 use crate::stream::types::ShardId;
 
@@ -48,19 +48,48 @@ fn replace(shared: &StreamShared, st: &mut StreamState, parents: &[ShardId], chi
     spawn(shared, st, children, now);
 }
 
-/// The open shard `id`, or why it cannot be resharded.
+/// The open shard `id`, or why it cannot be resharded: AWS answers a shard that was
+/// already split or merged with `InvalidArgumentException`.
 fn open_range(
     shared: &StreamShared,
     st: &StreamState,
     id: &ShardId,
     now: Timestamp,
-    closed: fn(String) -> StreamError,
 ) -> Result<(u128, u128), StreamError> {
     let cell = st.cell(shared, id, now)?;
     if !st.open.iter().any(|o| o.index == id.0 as usize) {
-        return Err(closed(format!("shard {id} is closed")));
+        return Err(StreamError::invalid(format!(
+            "shard {id} was already split or merged, so it cannot be split or merged again"
+        )));
     }
     Ok((cell.start, cell.end))
+}
+
+/// Splits the widest open shards in half (the lowest hash keys first among equals)
+/// until `target` shards are open: how an on-demand stream adds capacity.
+pub(super) fn grow_to(shared: &StreamShared, st: &mut StreamState, target: usize, now: Timestamp) {
+    while st.open.len() < target.min(MAX_OPEN_SHARDS) {
+        let mut widest: Option<OpenShard> = None;
+        for o in &st.open {
+            if widest.is_none_or(|w| o.end - o.start > w.end - w.start) {
+                widest = Some(*o);
+            }
+        }
+        let Some(o) = widest.filter(|o| o.end - o.start >= 2) else { return };
+        let key = o.start + (o.end - o.start) / 2 + 1;
+        split(shared, st, ShardId(o.index as u32), (o.start, o.end), key, now);
+    }
+}
+
+/// AWS takes resharding calls only on provisioned streams.
+fn check_provisioned(shared: &StreamShared, action: &str) -> Result<(), StreamError> {
+    if shared.mode == StreamMode::OnDemand {
+        return Err(StreamError::Validation(format!(
+            "{action} is only supported for provisioned streams; stream {:?} is on-demand",
+            shared.name
+        )));
+    }
+    Ok(())
 }
 
 fn split(
@@ -80,15 +109,17 @@ impl Stream {
     /// `[start, key − 1]` and `[key, end]`; the parent closes and stays readable until
     /// its records expire.
     ///
-    /// Errors: `ResourceNotFoundException` for an unknown shard, `ResourceInUseException`
-    /// for a closed one, `InvalidArgumentException` unless `start + 1 < key ≤ end`,
-    /// `LimitExceededException` past the open-shard limit.
+    /// Errors: `ResourceNotFoundException` for an unknown shard,
+    /// `InvalidArgumentException` for a shard already split or merged (closed) or
+    /// unless `start + 1 < key ≤ end`, `LimitExceededException` past the open-shard
+    /// limit, `ValidationException` on an on-demand stream.
     pub fn split_shard(&self, shard: &ShardId, new_starting_hash_key: u128) -> Result<(), StreamError> {
         let now = self.shared.clock.now();
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
+        check_provisioned(&self.shared, "split_shard")?;
         st.trim_all(now); // resharding is rare: a good time to free expired records
-        let (start, end) = open_range(&self.shared, &st, shard, now, StreamError::ResourceInUse)?;
+        let (start, end) = open_range(&self.shared, &st, shard, now)?;
         if new_starting_hash_key <= start.saturating_add(1) || new_starting_hash_key > end {
             return Err(StreamError::invalid(format!(
                 "new starting hash key {new_starting_hash_key} must be above {} and at most {end}",
@@ -107,14 +138,15 @@ impl Stream {
     ///
     /// Errors: `ResourceNotFoundException` for an unknown shard,
     /// `InvalidArgumentException` when either is closed, they are the same shard, or
-    /// their ranges do not touch.
+    /// their ranges do not touch, `ValidationException` on an on-demand stream.
     pub fn merge_shards(&self, shard: &ShardId, adjacent: &ShardId) -> Result<(), StreamError> {
         let now = self.shared.clock.now();
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
+        check_provisioned(&self.shared, "merge_shards")?;
         st.trim_all(now);
-        let a = open_range(&self.shared, &st, shard, now, StreamError::InvalidArgument)?;
-        let b = open_range(&self.shared, &st, adjacent, now, StreamError::InvalidArgument)?;
+        let a = open_range(&self.shared, &st, shard, now)?;
+        let b = open_range(&self.shared, &st, adjacent, now)?;
         if shard == adjacent {
             return Err(StreamError::invalid(format!("cannot merge shard {shard} with itself")));
         }
@@ -133,11 +165,13 @@ impl Stream {
     ///
     /// Errors: `InvalidArgumentException` unless `target` is within ½× to 2× of the
     /// current open count; `LimitExceededException` past 10 calls in 24 hours or the
-    /// open-shard limit.
+    /// open-shard limit; `ValidationException` on an on-demand stream (AWS takes it
+    /// only for provisioned streams).
     pub fn update_shard_count(&self, target: usize) -> Result<(), StreamError> {
         let now = self.shared.clock.now();
         let mut st = self.shared.state.write();
         st.check_live(&self.shared)?;
+        check_provisioned(&self.shared, "update_shard_count")?;
         st.trim_all(now);
         let current = st.open.len();
         if target == 0 || target < current.div_ceil(2) || target > current * 2 {

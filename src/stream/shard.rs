@@ -128,12 +128,15 @@ impl ShardLog {
     }
 
     /// Rejects a sequence number that was never a record of this shard: it must be
-    /// a kept record's, or at or below the newest one retention dropped (those cannot
-    /// be told apart from never-issued ones any more; they read from the trim horizon).
+    /// the shard's starting sequence number (below every record, so reading at or
+    /// after it starts at the first record, as AWS does), a kept record's, or at or
+    /// below the newest one retention dropped (those cannot be told apart from
+    /// never-issued ones any more; they read from the trim horizon).
     pub(crate) fn check_known(&self, cell: &ShardCell, seq: SequenceNumber) -> Result<(), StreamError> {
         let trimmed =
             seq.shard_index() == cell.id.0 && seq > cell.starting && self.trimmed_through.is_some_and(|t| seq <= t);
-        if trimmed || self.records.binary_search_by(|r| r.sequence_number.cmp(&seq)).is_ok() {
+        let known = seq == cell.starting || self.records.binary_search_by(|r| r.sequence_number.cmp(&seq)).is_ok();
+        if trimmed || known {
             return Ok(());
         }
         Err(StreamError::invalid(format!("sequence number {seq} is not a record of shard {} in this stream", cell.id)))

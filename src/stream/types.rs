@@ -253,8 +253,20 @@ impl PutRecord {
         self
     }
 
-    /// Routes by this hash key, given in decimal as AWS takes it (`0 ≤ k < 2^128`);
-    /// anything else is rejected at put time with `InvalidArgumentException`.
+    /// Routes by this hash key, given as text as AWS takes it: decimal matching
+    /// `0|([1-9]\d{0,38})` (no sign, no leading zeros) and below 2^128. Anything else
+    /// (`"0123"`, `"-1"`, `"1e3"`) is rejected at put time with
+    /// `InvalidArgumentException`, and nothing is written.
+    ///
+    /// ```
+    /// use localcloud::{Cloud, PutRecord, StreamConfig};
+    /// let cloud = Cloud::builder().manual_clock().build();
+    /// let s = cloud.create_stream("clicks", StreamConfig::with_shards(2))?;
+    /// assert!(s.put_record(PutRecord::new("k", "x").explicit_hash_key_decimal("123")).is_ok());
+    /// let err = s.put_record(PutRecord::new("k", "x").explicit_hash_key_decimal("0123")).unwrap_err();
+    /// assert_eq!(err.code(), "InvalidArgumentException");
+    /// # Ok::<(), localcloud::StreamError>(())
+    /// ```
     pub fn explicit_hash_key_decimal(mut self, key: impl Into<String>) -> Self {
         self.explicit_hash_key = Some(ExplicitHashKey::Text(key.into()));
         self
