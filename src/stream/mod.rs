@@ -90,6 +90,7 @@ pub(crate) struct StreamShared {
     mode: StreamMode,
     /// Written throughput, kept only by on-demand streams (provisioned puts skip it).
     throughput: Option<Mutex<Throughput>>,
+    journal: Arc<crate::journal::Journal>,
 }
 
 /// An open shard's place in the key space, for routing by binary search.
@@ -318,6 +319,7 @@ impl Cloud {
             counters: Counters::default(),
             iterators_issued: AtomicU64::new(0),
             mode: config.mode,
+            journal: self.journal_handle(),
             throughput: (config.mode == StreamMode::OnDemand).then(|| Mutex::new(Throughput::new(now))),
         });
         {

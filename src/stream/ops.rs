@@ -17,6 +17,7 @@ use super::types::{
 };
 use super::{Stream, StreamError, StreamState};
 use crate::clock::Timestamp;
+use crate::journal::JournalEntry;
 
 /// Checks a record against the stream's limits; answers its hash key and size.
 fn validate(record: &PutRecord, st: &StreamState, next_seq: u64) -> Result<(u128, usize), StreamError> {
@@ -181,6 +182,7 @@ impl Stream {
         drop(log);
         counters.incoming_records.fetch_add(1, Ordering::Relaxed);
         counters.incoming_bytes.fetch_add(size as u64, Ordering::Relaxed);
+        self.note(now, "put", || seq.to_string(), || cell.id.to_string());
         Ok(PutRecordOutput { shard_id: cell.id, sequence_number: seq })
     }
 
@@ -312,6 +314,22 @@ impl Stream {
             let st = self.shared.state.read();
             children.iter().filter_map(|c| st.shards.get(c.0 as usize)).map(|c| c.describe()).collect()
         };
+        self.note(now, "get-records", || cell.id.to_string(), || format!("{} records", records.len()));
         Ok(GetRecordsOutput { records, next, millis_behind_latest, child_shards })
+    }
+}
+
+impl Stream {
+    /// Journals `action` on this stream (built only when the journal is on).
+    pub(crate) fn note(
+        &self,
+        now: Timestamp,
+        action: &'static str,
+        subject: impl FnOnce() -> String,
+        detail: impl FnOnce() -> String,
+    ) {
+        self.shared.journal.record_with(|| {
+            JournalEntry::new(now, "kinesis", self.shared.name.as_str(), action, subject()).with_detail(detail())
+        });
     }
 }

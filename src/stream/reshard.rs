@@ -130,6 +130,8 @@ impl Stream {
             return Err(StreamError::LimitExceeded(format!("a stream may have at most {MAX_OPEN_SHARDS} open shards")));
         }
         split(&self.shared, &mut st, *shard, (start, end), new_starting_hash_key, now);
+        drop(st);
+        self.note(now, "split-shard", || shard.to_string(), || format!("at {new_starting_hash_key}"));
         Ok(())
     }
 
@@ -156,6 +158,8 @@ impl Stream {
         }
         let child = [((a.0.min(b.0), a.1.max(b.1)), Some(*shard), Some(*adjacent))];
         replace(&self.shared, &mut st, &[*shard, *adjacent], &child, now);
+        drop(st);
+        self.note(now, "merge-shards", || shard.to_string(), || format!("with {adjacent}"));
         Ok(())
     }
 
@@ -214,6 +218,8 @@ impl Stream {
             }
         }
         st.scalings.push_back(now);
+        drop(st);
+        self.note(now, "update-shard-count", String::new, || format!("{current} -> {target}"));
         Ok(())
     }
 

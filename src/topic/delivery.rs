@@ -24,6 +24,7 @@ use super::publish::Published;
 use super::subscription::{Endpoint, Notification, Protocol, SubShared};
 use super::{Counters, Topic, TopicShared};
 use crate::clock::Timestamp;
+use crate::journal::JournalEntry;
 use crate::message::first_invalid_body_char;
 use crate::queue::{Action, OutgoingMessage, Queue, QueueError};
 
@@ -124,15 +125,23 @@ impl Topic {
         let subs = Arc::clone(&*topic.subs.lock());
         let mut ctx = FanOut { msg, arrays: None, body: None, envelopes: [None, None], raw_safe: [None, None] };
         let mut delivered = 0;
+        topic.journal.record_with(|| {
+            JournalEntry::new(msg.timestamp, "sns", topic.name.as_str(), "publish", msg.id.to_string())
+        });
         for sub in subs.iter() {
             if !ctx.matches(sub) {
                 Counters::bump(&topic.counters.filtered_out);
+                note(topic, sub, msg, "filter-out");
                 continue;
             }
             match &sub.endpoint {
                 Endpoint::Queue(_) => {
                     let payload = ctx.queue_payload(topic, sub);
-                    delivered += u64::from(first_queue_delivery(topic, sub, msg, payload));
+                    let ok = first_queue_delivery(topic, sub, msg, payload);
+                    if ok {
+                        note(topic, sub, msg, "deliver");
+                    }
+                    delivered += u64::from(ok);
                 }
                 Endpoint::Callback(_) => {
                     let payload = if sub.raw {
@@ -270,7 +279,7 @@ fn run(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, job: Job, tries: u32) {
     }
     match job {
         Job::One(msg) => match try_queue(topic, sub, &msg, Payload::fresh(topic, sub, &msg), topic.clock.now()) {
-            Outcome::Delivered => Counters::bump(&topic.counters.delivered),
+            Outcome::Delivered => delivered(topic, sub, &msg),
             Outcome::Failed => fail(topic, sub, &msg),
             Outcome::Retry => retry_or_give_up(topic, sub, Job::One(msg), tries + 1),
         },
@@ -292,7 +301,7 @@ fn drain_group(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, g: &Arc<str>, mut
             return;
         };
         match try_queue(topic, sub, &msg, Payload::fresh(topic, sub, &msg), topic.clock.now()) {
-            Outcome::Delivered => Counters::bump(&topic.counters.delivered),
+            Outcome::Delivered => delivered(topic, sub, &msg),
             Outcome::Failed => fail(topic, sub, &msg),
             Outcome::Retry => {
                 if sub.policy.nominal_delay(tries + 1).is_some() {
@@ -325,17 +334,50 @@ fn run_callback(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, msg: Arc<Publish
     };
     // No lock is held here: the callback may publish, subscribe or drive the cloud.
     match catch_unwind(AssertUnwindSafe(|| f(&n))) {
-        Ok(Ok(())) => Counters::bump(&topic.counters.delivered),
+        Ok(Ok(())) => delivered(topic, sub, &msg),
         Ok(Err(e)) if e.is_client_error() => fail(topic, sub, &msg),
         // An error or a panic of the endpoint: server-side, retried per the policy.
         _ => retry_or_give_up(topic, sub, Job::Callback(msg, payload), attempt),
     }
 }
 
+/// A retry (or a callback's first try) delivered `msg`.
+fn delivered(topic: &TopicShared, sub: &SubShared, msg: &Published) {
+    Counters::bump(&topic.counters.delivered);
+    note(topic, sub, msg, "deliver");
+}
+
+/// Journals a step of `msg` towards `sub`'s endpoint, drawn as an arrow to it.
+fn note(topic: &TopicShared, sub: &SubShared, msg: &Published, action: &'static str) {
+    topic.journal.record_with(|| {
+        let (service, name) = endpoint_name(sub);
+        JournalEntry::new(topic.clock.now(), "sns", topic.name.as_str(), action, msg.id.to_string())
+            .with_peer(service, name)
+    });
+}
+
+/// The endpoint as the journal names it: `sqs` and the queue's name, or `callback`
+/// and the subscription id.
+fn endpoint_name(sub: &SubShared) -> (&'static str, &str) {
+    match sub.protocol {
+        Protocol::Sqs => ("sqs", last_segment(&sub.endpoint_arn)),
+        Protocol::Callback => ("callback", last_segment(sub.arn.as_str())),
+    }
+}
+
+fn last_segment(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or_default()
+}
+
 /// The last try failed: counts it and hands the message to the subscription's DLQ.
 fn fail(topic: &TopicShared, sub: &SubShared, msg: &Published) {
     Counters::bump(&topic.counters.failed);
+    note(topic, sub, msg, "delivery-failed");
     let Some(dlq) = &sub.dlq else { return };
+    topic.journal.record_with(|| {
+        JournalEntry::new(topic.clock.now(), "sns", topic.name.as_str(), "to-dlq", msg.id.to_string())
+            .with_peer("sqs", dlq.name())
+    });
     let mut out = OutgoingMessage::new(Payload::fresh(topic, sub, msg).body);
     if sub.raw {
         // A queue takes at most ten attributes; the body still tells what was lost.

@@ -78,6 +78,7 @@ pub(crate) struct TopicShared {
     pub(crate) cloud: WeakCloud,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) signing_cert_url: String,
+    pub(crate) journal: Arc<crate::journal::Journal>,
     pub(crate) region: String,
     pub(crate) deleted: AtomicBool,
     /// Copy-on-write: a publish takes a snapshot with one `Arc` clone.
@@ -204,6 +205,7 @@ impl Cloud {
             config,
             cloud: self.downgrade(),
             clock: self.clock(),
+            journal: self.journal_handle(),
             signing_cert_url: format!(
                 "https://sns.{}.amazonaws.com/SimpleNotificationService-0000000000000000000000000000000.pem",
                 self.region()
