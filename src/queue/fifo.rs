@@ -1,9 +1,11 @@
 //! FIFO bookkeeping: message groups and their locks, the ready list, the
 //! deduplication window and receive attempt ids.
 //!
-//! A group is *locked* while any of its messages is in flight. Unlocked groups with a
-//! visible message wait in `ready`, so a receive pops the next group in O(1) whatever
-//! the number of groups.
+//! A group is served from its head up to its first message that is not visible: a
+//! message in flight (or still delayed) holds back every later message of its group,
+//! while earlier messages that became visible again are returned first. Groups whose
+//! head may be visible wait in `ready`, so a receive pops the next group in O(1)
+//! whatever the number of groups.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -26,7 +28,6 @@ pub(crate) const FIFO_WINDOW: Duration = crate::dedup::DEDUP_WINDOW;
 struct Group {
     /// The group's messages in send order (dead references are dropped lazily).
     msgs: VecDeque<Ref>,
-    inflight: u32,
     queued: bool,
 }
 
@@ -46,7 +47,7 @@ fn live(slab: &[Option<Entry>], r: Ref) -> Option<&Entry> {
 
 impl FifoIndex {
     fn enqueue(ready: &mut VecDeque<Arc<str>>, key: &Arc<str>, g: &mut Group) {
-        if g.inflight == 0 && !g.queued {
+        if !g.queued {
             g.queued = true;
             ready.push_back(Arc::clone(key));
         }
@@ -61,33 +62,20 @@ impl FifoIndex {
         }
     }
 
-    /// A message of `group` became visible.
-    pub(crate) fn visible(&mut self, group: &Arc<str>, was_in_flight: bool) {
+    /// A message of `group` became visible (it may be the group's head).
+    pub(crate) fn visible(&mut self, group: &Arc<str>) {
         if let Some(g) = self.groups.get_mut(group) {
-            if was_in_flight {
-                g.inflight = g.inflight.saturating_sub(1);
-            }
             Self::enqueue(&mut self.ready, group, g);
         }
     }
 
-    /// A message of `group` was received.
-    pub(crate) fn taken(&mut self, group: &Arc<str>) {
-        if let Some(g) = self.groups.get_mut(group) {
-            g.inflight += 1;
-        }
-    }
-
     /// A message of `group` left the queue (its slot is already empty).
-    pub(crate) fn removed(&mut self, group: &Arc<str>, was_in_flight: bool, slab: &[Option<Entry>]) {
+    pub(crate) fn removed(&mut self, group: &Arc<str>, slab: &[Option<Entry>]) {
         let Some(g) = self.groups.get_mut(group) else { return };
-        if was_in_flight {
-            g.inflight = g.inflight.saturating_sub(1);
-        }
         while g.msgs.front().is_some_and(|&r| live(slab, r).is_none()) {
             g.msgs.pop_front();
         }
-        if g.msgs.is_empty() && g.inflight == 0 {
+        if g.msgs.is_empty() {
             if !g.queued {
                 self.groups.remove(group);
             }
@@ -96,29 +84,31 @@ impl FifoIndex {
         Self::enqueue(&mut self.ready, group, g);
     }
 
-    /// The next unlocked group that may have a visible message.
-    pub(crate) fn next_ready(&mut self) -> Option<Arc<str>> {
+    /// The next group whose head message is visible.
+    pub(crate) fn next_ready(&mut self, slab: &[Option<Entry>]) -> Option<Arc<str>> {
         while let Some(key) = self.ready.pop_front() {
             let Some(g) = self.groups.get_mut(&key) else { continue };
             g.queued = false;
-            if g.inflight == 0 {
+            while g.msgs.front().is_some_and(|&r| live(slab, r).is_none()) {
+                g.msgs.pop_front();
+            }
+            let Some(&head) = g.msgs.front() else {
+                self.groups.remove(&key);
+                continue;
+            };
+            // A group whose head is in flight or delayed is queued again when that
+            // head becomes visible or leaves.
+            if live(slab, head).is_some_and(|e| e.state == MsgState::Visible) {
                 return Some(key);
             }
         }
         None
     }
 
-    /// Up to `n` visible messages at the head of `group`, in order; delayed messages
-    /// are stepped over, not waited for.
+    /// Up to `n` messages from the head of `group`, in order, up to the group's first
+    /// message that is not visible (in flight or delayed).
     pub(crate) fn candidates(&mut self, group: &Arc<str>, n: usize, slab: &[Option<Entry>]) -> Vec<Ref> {
         let Some(g) = self.groups.get_mut(group) else { return Vec::new() };
-        while g.msgs.front().is_some_and(|&r| live(slab, r).is_none()) {
-            g.msgs.pop_front();
-        }
-        if g.msgs.is_empty() && g.inflight == 0 {
-            self.groups.remove(group);
-            return Vec::new();
-        }
         let mut out = Vec::new();
         for &r in &g.msgs {
             if out.len() == n {
@@ -126,8 +116,8 @@ impl FifoIndex {
             }
             match live(slab, r).map(|e| e.state) {
                 Some(MsgState::Visible) => out.push(r),
-                Some(MsgState::InFlight) => break,
-                Some(MsgState::Delayed) | None => {}
+                Some(MsgState::InFlight | MsgState::Delayed) => break,
+                None => {}
             }
         }
         out

@@ -170,9 +170,17 @@ impl Queue {
     /// visibility timeout; a message whose receive would exceed the redrive policy's
     /// maximum moves to the dead-letter queue instead.
     ///
-    /// Under a [`ManualClock`](crate::ManualClock) a waiting receive blocks until
-    /// another thread sends, changes a visibility, or advances the clock past its
-    /// deadline.
+    /// Under a [`ManualClock`](crate::ManualClock) a waiting receive (a non-zero
+    /// [`ReceiveOptions::wait`], or the queue's
+    /// [`receive_wait`](QueueConfig::receive_wait) when the options set none) blocks
+    /// until another thread sends, changes a visibility, or advances the clock past its
+    /// deadline. Called from the only thread that drives the clock it never returns:
+    /// use [`try_receive`](Queue::try_receive) or `wait(Duration::ZERO)` there, or park
+    /// the receive on a consumer thread, wait until
+    /// [`waiting_receives`](Queue::waiting_receives) reports it, then advance the clock
+    /// (the crate tutorial shows this).
+    ///
+    /// `opts.visibility_timeout` is whole seconds (`InvalidParameterValue` otherwise).
     pub fn receive(&self, opts: ReceiveOptions) -> Result<Vec<ReceivedMessage>, QueueError> {
         if !(1..=10).contains(&opts.max_messages) {
             return Err(QueueError::InvalidParameterValue(format!(
@@ -186,11 +194,8 @@ impl Queue {
                 opts.wait.unwrap_or_default()
             )));
         }
-        if opts.visibility_timeout.is_some_and(|v| v > MAX_VISIBILITY_TIMEOUT) {
-            return Err(QueueError::InvalidParameterValue(format!(
-                "visibility timeout must be 0 to 43,200 s, got {:?}",
-                opts.visibility_timeout.unwrap_or_default()
-            )));
+        if let Some(v) = opts.visibility_timeout {
+            check_whole_seconds("visibility timeout", v, MAX_VISIBILITY_TIMEOUT)?;
         }
         if let Some(a) = &opts.attempt_id {
             check_fifo_id("receive request attempt id", a)?;
@@ -206,15 +211,26 @@ impl Queue {
             }
             let now = self.now();
             st.tick(now);
+            let vt = opts.visibility_timeout.unwrap_or(st.config.visibility_timeout);
             if let (true, Some(a)) = (self.is_fifo(), &opts.attempt_id) {
                 if let Some(prev) = st.fifo.attempt(now, a) {
                     let prev = prev.clone();
                     if prev.iter().all(|m| still_in_flight(&st, m)) {
+                        // A retry within the window returns the same messages and
+                        // handles, and hides them for a fresh visibility timeout.
+                        for m in &prev {
+                            if let Some((r, _)) = st.lookup(&m.receipt_handle) {
+                                st.reset_visibility(r, now, vt);
+                            }
+                        }
+                        drop(st);
+                        if vt.is_zero() {
+                            self.shared.cond.notify_all();
+                        }
                         return Ok(prev);
                     }
                 }
             }
-            let vt = opts.visibility_timeout.unwrap_or(st.config.visibility_timeout);
             let room = MAX_IN_FLIGHT.saturating_sub(st.counts().1);
             if room == 0 && !self.is_fifo() {
                 return Err(QueueError::OverLimit(format!(
@@ -222,7 +238,12 @@ impl Queue {
                 )));
             }
             // FIFO at the cap: nothing to take, so the receive waits like an empty one.
-            let redrive = st.config.redrive.clone().filter(|r| r.dead_letter_queue.exists());
+            // A queue named as its own dead-letter queue keeps its messages where they are.
+            let redrive = st
+                .config
+                .redrive
+                .clone()
+                .filter(|r| r.dead_letter_queue.exists() && !r.dead_letter_queue.same_queue(self));
             let max_receives = redrive.as_ref().map(|r| r.max_receive_count);
             let taken = st.receive(now, (opts.max_messages as usize).min(room), vt, max_receives);
             st.counters.received += taken.messages.len() as u64;
@@ -273,8 +294,9 @@ impl Queue {
     /// already gone succeeds.
     ///
     /// Errors: `ReceiptHandleIsInvalid` for a handle this queue never issued (or
-    /// issued before a purge), and on FIFO queues for a handle whose visibility
-    /// timeout has expired or that a later receive superseded.
+    /// issued before a purge); on FIFO queues `InvalidParameterValue` ("The receipt
+    /// handle has expired") for a handle whose visibility timeout has expired or that
+    /// a later receive superseded.
     pub fn delete(&self, handle: &ReceiptHandle) -> Result<(), QueueError> {
         self.delete_counted(handle, true)
     }
@@ -290,9 +312,7 @@ impl Queue {
         self.check_handle(&mut st, now, handle)?;
         let Some((r, e)) = st.lookup(handle) else { return Ok(()) };
         if self.is_fifo() && (e.receive_count != handle.count || e.state != MsgState::InFlight) {
-            return Err(QueueError::ReceiptHandleIsInvalid(
-                "the message's visibility timeout expired; on a FIFO queue only the current handle works".into(),
-            ));
+            return Err(expired_handle());
         }
         st.remove(r);
         st.counters.deleted += 1;
@@ -306,10 +326,11 @@ impl Queue {
 
     /// Hides a received message for `timeout` from now (0 makes it visible at once).
     ///
-    /// On a handle whose visibility already expired (or that a later receive
-    /// superseded) this succeeds and changes nothing on a standard queue, and rejects
-    /// with `ReceiptHandleIsInvalid` on a FIFO queue. The total since the receive may
-    /// not pass 12 hours (`InvalidParameterValue`).
+    /// `timeout` is whole seconds, 0 to 12 hours (`InvalidParameterValue`). On a handle
+    /// whose visibility already expired (or that a later receive superseded) this
+    /// succeeds and changes nothing on a standard queue, and rejects with
+    /// `InvalidParameterValue` ("The receipt handle has expired") on a FIFO queue. The
+    /// total since the receive may not pass 12 hours (`InvalidParameterValue`).
     pub fn change_visibility(&self, handle: &ReceiptHandle, timeout: Duration) -> Result<(), QueueError> {
         self.change_visibility_counted(handle, timeout, true)
     }
@@ -322,11 +343,7 @@ impl Queue {
         timeout: Duration,
         count_call: bool,
     ) -> Result<(), QueueError> {
-        if timeout > MAX_VISIBILITY_TIMEOUT {
-            return Err(QueueError::InvalidParameterValue(format!(
-                "visibility timeout must be 0 to 43,200 s, got {timeout:?}"
-            )));
-        }
+        check_whole_seconds("visibility timeout", timeout, MAX_VISIBILITY_TIMEOUT)?;
         let now = self.now();
         let mut st = self.shared.state.lock();
         if count_call {
@@ -340,9 +357,7 @@ impl Queue {
         };
         if e.receive_count != handle.count || e.state != MsgState::InFlight {
             if self.is_fifo() {
-                return Err(QueueError::ReceiptHandleIsInvalid(
-                    "the message's visibility timeout expired; on a FIFO queue only the current handle works".into(),
-                ));
+                return Err(expired_handle());
             }
             return Ok(());
         }
@@ -388,28 +403,46 @@ impl Queue {
     }
 
     /// Changes the queue's settings (SetQueueAttributes). Changes apply to messages
-    /// already queued: a shorter retention removes older messages at once. The queue
-    /// kind and the FIFO options are fixed at creation (`InvalidAttributeValue`).
+    /// already queued: a shorter retention removes older messages at once, and on a
+    /// FIFO queue a new delay re-times every message not yet received (the FIFO queue
+    /// delay is retroactive; a standard queue's applies to later sends only).
+    ///
+    /// The queue kind is fixed at creation: making a standard queue FIFO rejects with
+    /// `InvalidAttributeName`, a FIFO queue standard with `InvalidAttributeValue`. A
+    /// FIFO queue's content-based deduplication, deduplication scope and throughput
+    /// limit may change (a per-group throughput limit still needs the group scope).
     pub fn set_config(&self, config: QueueConfig) -> Result<(), QueueError> {
+        match (self.is_fifo(), config.fifo) {
+            (false, true) => {
+                return Err(QueueError::InvalidAttributeName(
+                    "FifoQueue cannot be set on an existing standard queue".into(),
+                ))
+            }
+            (true, false) => {
+                return Err(QueueError::InvalidAttributeValue("a FIFO queue cannot become a standard queue".into()))
+            }
+            _ => {}
+        }
         config.validate(self.name(), self.arn())?;
         let now = self.now();
         let mut st = self.shared.state.lock();
         if st.deleted {
             return Err(self.gone());
         }
-        let old = &st.config;
-        if old.fifo != config.fifo
-            || old.content_based_deduplication != config.content_based_deduplication
-            || old.deduplication_scope != config.deduplication_scope
-            || old.throughput_limit != config.throughput_limit
-        {
-            return Err(QueueError::InvalidAttributeValue(
-                "the queue kind and its FIFO options are fixed at creation".into(),
-            ));
+        st.tick(now);
+        let retime = self.is_fifo() && st.config.delay != config.delay;
+        if st.config.throughput_limit != config.throughput_limit && st.throttle.is_some() {
+            st.throttle = Some(Box::new(super::throttle::Throttle::new(config.throughput_limit)));
         }
         st.config = config;
         st.modified_at = now;
+        if retime {
+            st.retime_delays(now);
+        }
         st.tick(now);
+        drop(st);
+        // A shorter FIFO delay may have made messages visible.
+        self.shared.cond.notify_all();
         Ok(())
     }
 
@@ -436,15 +469,19 @@ impl Queue {
                 }
                 _ => None,
             };
-            let (extra, sent_at, receive_count, first_receive) = match how {
-                Arrival::Restore => (e.extra, e.sent_at, e.receive_count, e.first_receive),
+            let (id, extra, sent_at, receive_count, first_receive) = match how {
+                Arrival::Restore => (e.id, e.extra, e.sent_at, e.receive_count, e.first_receive),
                 Arrival::Redrive { .. } => {
                     let mut x = e.extra.as_deref().cloned().unwrap_or_default();
                     x.dlq_source_arn = source.clone();
                     x.sequence_number = sequence_number.or(x.sequence_number);
+                    if self.is_fifo() {
+                        // A FIFO dead-letter copy is deduplicated by the original's message id.
+                        x.dedup_id = Some(Arc::from(e.id.to_string()));
+                    }
                     // Standard DLQs keep the original enqueue time for retention; FIFO ones reset it.
                     let sent_at = if self.is_fifo() { now } else { e.sent_at };
-                    (Some(Arc::new(x)), sent_at, e.receive_count, e.first_receive)
+                    (e.id, Some(Arc::new(x)), sent_at, e.receive_count, e.first_receive)
                 }
                 Arrival::MoveBack => {
                     let extra = e.extra.as_deref().cloned().and_then(|mut x| {
@@ -453,20 +490,13 @@ impl Queue {
                         let empty = x.attributes.is_empty() && x.group_id.is_none() && !self.is_fifo();
                         (!empty).then(|| Arc::new(x))
                     });
-                    (extra, now, 0, Timestamp::EPOCH)
+                    // Moved back by a task, a message is a new message: new id, new enqueue time.
+                    (MessageId::random(&mut st.rng), extra, now, 0, Timestamp::EPOCH)
                 }
             };
             st.insert(
                 now,
-                NewMessage {
-                    body: e.body,
-                    id: e.id,
-                    extra,
-                    sent_at,
-                    delay: Duration::ZERO,
-                    receive_count,
-                    first_receive,
-                },
+                NewMessage { body: e.body, id, extra, sent_at, delay: Duration::ZERO, receive_count, first_receive },
             );
         }
         drop(st);
@@ -487,7 +517,8 @@ impl Queue {
 pub(crate) enum Arrival<'a> {
     /// Into a dead-letter queue: keeps the receive count, records the source.
     Redrive { source_arn: &'a str },
-    /// Out of a dead-letter queue by a move task: a fresh receive count.
+    /// Out of a dead-letter queue by a move task: a new message (new id, enqueue
+    /// time and receive count).
     MoveBack,
     /// Back where it was, unchanged (a move that could not be completed).
     Restore,
@@ -539,14 +570,12 @@ pub(crate) fn check_message(msg: &OutgoingMessage, fifo: bool) -> Result<(), Que
     }
     msg.attributes.validate(10, false).map_err(QueueError::InvalidParameterValue)?;
     if let Some(d) = msg.delay {
-        if fifo {
+        if fifo && !d.is_zero() {
             return Err(QueueError::InvalidParameterValue(
                 "a per-message delay is not allowed on a FIFO queue; set the queue's delay instead".into(),
             ));
         }
-        if d > MAX_DELAY {
-            return Err(QueueError::InvalidParameterValue(format!("delay must be 0 to 900 s, got {d:?}")));
-        }
+        check_whole_seconds("delay", d, MAX_DELAY)?;
     }
     if let Some(g) = &msg.group_id {
         check_fifo_id("message group id", g)?;
@@ -560,6 +589,23 @@ pub(crate) fn check_message(msg: &OutgoingMessage, fifo: bool) -> Result<(), Que
         check_fifo_id("deduplication id", d)?;
     }
     Ok(())
+}
+
+/// A per-call duration (delay, visibility timeout): whole seconds up to `max`.
+fn check_whole_seconds(what: &str, d: Duration, max: Duration) -> Result<(), QueueError> {
+    if d > max || d.subsec_nanos() != 0 {
+        return Err(QueueError::InvalidParameterValue(format!(
+            "{what} must be whole seconds from 0 to {} s, got {d:?}",
+            max.as_secs()
+        )));
+    }
+    Ok(())
+}
+
+/// What deleting or changing the visibility of a FIFO message with a stale handle
+/// answers: its visibility timeout expired, or a later receive superseded it.
+fn expired_handle() -> QueueError {
+    QueueError::InvalidParameterValue("The receipt handle has expired".into())
 }
 
 /// Group ids, deduplication ids and attempt ids: 1–128 printable ASCII characters.

@@ -21,6 +21,7 @@ use crate::clock::Timestamp;
 use crate::message::{MessageAttributes, MessageId};
 
 mod chaos;
+mod retime;
 
 /// Where a message is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,7 +240,7 @@ impl State {
             let r = (s, g);
             if self.entry(r).is_some_and(|e| e.state == MsgState::InFlight && e.visible_at == t) {
                 self.inflight -= 1;
-                self.make_visible(r, true);
+                self.make_visible(r);
             }
         }
         while let Some(&Reverse((t, s, g))) = self.delay_heap.peek() {
@@ -250,7 +251,7 @@ impl State {
             let r = (s, g);
             if self.entry(r).is_some_and(|e| e.state == MsgState::Delayed && e.visible_at == t) {
                 self.delayed -= 1;
-                self.make_visible(r, false);
+                self.make_visible(r);
             }
         }
         let retention = self.config.retention;
@@ -296,13 +297,13 @@ impl State {
     }
 
     /// A message became receivable again (delay over, visibility expired or reset).
-    fn make_visible(&mut self, r: Ref, was_in_flight: bool) {
+    fn make_visible(&mut self, r: Ref) {
         let Some(e) = self.entry_mut(r) else { return };
         e.state = MsgState::Visible;
         let seq = e.seq;
         let group = e.extra.as_ref().and_then(|x| x.group_id.clone());
         if self.config.fifo {
-            self.fifo.visible(&group.unwrap_or_else(|| Arc::from("")), was_in_flight);
+            self.fifo.visible(&group.unwrap_or_else(|| Arc::from("")));
         } else {
             self.returned.push(Reverse((seq, r.0)));
         }
@@ -320,7 +321,7 @@ impl State {
         }
         if self.config.fifo {
             let group = e.extra.as_ref().and_then(|x| x.group_id.clone()).unwrap_or_else(|| Arc::from(""));
-            self.fifo.removed(&group, e.state == MsgState::InFlight, &self.slab);
+            self.fifo.removed(&group, &self.slab);
         }
         Some(e)
     }
@@ -382,7 +383,7 @@ impl State {
         let mut taken = Taken { messages: Vec::with_capacity(max.min(10)), ..Taken::default() };
         while taken.messages.len() < max {
             if self.config.fifo {
-                let Some(group) = self.fifo.next_ready() else { break };
+                let Some(group) = self.fifo.next_ready(&self.slab) else { break };
                 self.receive_group(now, &group, max, vt, max_receives, &mut taken);
             } else {
                 let Some(r) = self.next_standard() else { break };
@@ -453,7 +454,6 @@ impl State {
             return;
         }
         let visible_at = now + vt;
-        let fifo = self.config.fifo;
         let sender_id = Arc::clone(&self.sender_id);
         let Some(e) = self.entry_mut(r) else { return };
         e.state = MsgState::InFlight;
@@ -473,12 +473,8 @@ impl State {
             extra: e.extra.clone(),
             sender_id,
         };
-        let group = if fifo { e.extra.as_ref().and_then(|x| x.group_id.clone()) } else { None };
         self.inflight += 1;
         self.inflight_heap.push(Reverse((visible_at, r.0, r.1)));
-        if let Some(g) = group {
-            self.fifo.taken(&g);
-        }
         let mut msg = msg;
         msg.receipt_handle = self.seal(msg.receipt_handle);
         taken.messages.push(msg);
@@ -543,7 +539,7 @@ impl State {
         e.visible_at = until;
         if d.is_zero() {
             self.inflight -= 1;
-            self.make_visible(r, true);
+            self.make_visible(r);
         } else {
             self.inflight_heap.push(Reverse((until, r.0, r.1)));
         }
@@ -555,7 +551,7 @@ impl State {
         let mut out = Vec::new();
         while out.len() < n {
             if self.config.fifo {
-                let Some(g) = self.fifo.next_ready() else { break };
+                let Some(g) = self.fifo.next_ready(&self.slab) else { break };
                 let refs = self.fifo.candidates(&g, n - out.len(), &self.slab);
                 for r in refs {
                     out.extend(self.remove(r));
