@@ -143,9 +143,10 @@ impl Cloud {
     /// to the queue each came from, at up to 500 messages per second.
     ///
     /// A moved message is a new message in its destination: same body and attributes,
-    /// a new message id, a new enqueue time and a fresh receive count. Errors: `ResourceNotFoundException` when `dlq` does not exist,
-    /// `InvalidParameterValue` when it is no queue's dead-letter queue, already has an
-    /// active task, or `destination` is not of its kind (standard or FIFO).
+    /// a new message id, a new enqueue time and a fresh receive count. Errors:
+    /// `ResourceNotFoundException` when `dlq` does not exist, `InvalidParameterValue`
+    /// when it is no queue's dead-letter queue, already has an active task, or
+    /// `destination` is not of its kind (standard or FIFO).
     pub fn start_message_move_task(&self, dlq: &Queue, destination: Option<&Queue>) -> Result<MoveTask, QueueError> {
         self.start_message_move_task_with_rate(dlq, destination, MAX_MOVE_RATE)
     }
