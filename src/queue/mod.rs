@@ -20,7 +20,7 @@
 mod batch;
 mod config;
 mod error;
-mod fifo;
+mod flavor;
 mod move_task;
 mod ops;
 mod state;

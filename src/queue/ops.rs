@@ -6,16 +6,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::config::{DeduplicationScope, MAX_DELAY, MAX_VISIBILITY_TIMEOUT};
+use super::config::{MAX_DELAY, MAX_VISIBILITY_TIMEOUT};
+use super::flavor::fifo::{check_fifo_id, dedup_key};
 use super::state::{Entry, Extra, MsgState, NewMessage, State, MAX_IN_FLIGHT};
 use super::throttle::Action;
 use super::types::{OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt};
 use super::{Queue, QueueConfig, QueueError};
 use crate::clock::Timestamp;
-use crate::message::{content_deduplication_id, first_invalid_body_char, is_plain_text, is_valid_fifo_id, MessageId};
-
-/// The first FIFO sequence number: 20 digits, like the service's.
-const FIFO_SEQUENCE_START: u128 = 10_000_000_000_000_000_000;
+use crate::message::{content_deduplication_id, first_invalid_body_char, is_plain_text, MessageId};
 
 impl Queue {
     /// Sends a message with this body. See [`send_message`](Queue::send_message).
@@ -60,9 +58,9 @@ impl Queue {
             )));
         }
         let delay = if self.is_fifo() { st.config.delay } else { msg.delay.unwrap_or(st.config.delay) };
-        let mut dedup_key = None;
+        let mut key = None;
         let mut dedup_id = None;
-        if self.is_fifo() {
+        if let Some(fifo) = st.flavor.fifo() {
             let group = msg.group_id.as_deref().unwrap_or_default();
             let id: Arc<str> = match (&msg.deduplication_id, st.config.content_based_deduplication) {
                 (Some(id), _) => Arc::from(id.as_str()),
@@ -73,17 +71,14 @@ impl Queue {
                     ))
                 }
             };
-            let key: Arc<str> = match st.config.deduplication_scope {
-                DeduplicationScope::Queue => Arc::clone(&id),
-                DeduplicationScope::MessageGroup => Arc::from(format!("{group}\u{0}{id}")),
-            };
-            if let Some((original, seq)) = st.fifo.duplicate_of(now, &key) {
+            let k = dedup_key(st.config.deduplication_scope, group, &id);
+            if let Some((original, seq)) = fifo.duplicate_of(now, &k) {
                 return Ok(Prepared::Duplicate { original, seq });
             }
-            dedup_key = Some(key);
+            key = Some(k);
             dedup_id = Some(id);
         }
-        Ok(Prepared::New { delay, dedup_key, dedup_id })
+        Ok(Prepared::New { delay, dedup_key: key, dedup_id })
     }
 
     /// Puts a prepared message in the queue; returns its receipt.
@@ -121,15 +116,9 @@ impl Queue {
             Prepared::New { delay, dedup_key, dedup_id } => (delay, dedup_key, dedup_id),
         };
         let id = MessageId::random(&mut st.rng);
-        let sequence_number = if self.is_fifo() {
-            let n = FIFO_SEQUENCE_START + st.fifo.next_sequence;
-            st.fifo.next_sequence += 1;
-            Some(n)
-        } else {
-            None
-        };
-        if let Some(key) = dedup_key {
-            st.fifo.remember(now, key, id, sequence_number.unwrap_or_default());
+        let sequence_number = st.flavor.fifo().map(|f| f.next_sequence_number());
+        if let (Some(key), Some(fifo)) = (dedup_key, st.flavor.fifo()) {
+            fifo.remember(now, key, id, sequence_number.unwrap_or_default());
         }
         let OutgoingMessage { body, attributes, group_id, .. } = msg;
         let extra = if attributes.is_empty() && group_id.is_none() && !self.is_fifo() {
@@ -137,7 +126,7 @@ impl Queue {
         } else {
             Some(Arc::new(Extra {
                 attributes,
-                group_id: group_id.map(|g| st.fifo.intern(&g).unwrap_or_else(|| Arc::from(g))),
+                group_id: group_id.map(|g| st.flavor.intern(&g).unwrap_or_else(|| Arc::from(g))),
                 dedup_id,
                 sequence_number,
                 dlq_source_arn: None,
@@ -212,8 +201,8 @@ impl Queue {
             let now = self.now();
             st.tick(now);
             let vt = opts.visibility_timeout.unwrap_or(st.config.visibility_timeout);
-            if let (true, Some(a)) = (self.is_fifo(), &opts.attempt_id) {
-                if let Some(prev) = st.fifo.attempt(now, a) {
+            if let (Some(fifo), Some(a)) = (st.flavor.fifo(), &opts.attempt_id) {
+                if let Some(prev) = fifo.attempt(now, a) {
                     let prev = prev.clone();
                     if prev.iter().all(|m| still_in_flight(&st, m)) {
                         // A retry within the window returns the same messages and
@@ -247,8 +236,8 @@ impl Queue {
             let max_receives = redrive.as_ref().map(|r| r.max_receive_count);
             let taken = st.receive(now, (opts.max_messages as usize).min(room), vt, max_receives);
             st.counters.received += taken.messages.len() as u64;
-            if let (true, Some(a), false) = (self.is_fifo(), &opts.attempt_id, taken.messages.is_empty()) {
-                st.fifo.remember_attempt(now, a.clone(), taken.messages.clone());
+            if let (Some(fifo), Some(a), false) = (st.flavor.fifo(), &opts.attempt_id, taken.messages.is_empty()) {
+                fifo.remember_attempt(now, a.clone(), taken.messages.clone());
             }
             if !taken.to_dlq.is_empty() {
                 drop(st);
@@ -461,12 +450,8 @@ impl Queue {
         for e in entries {
             // A FIFO queue numbers every message it takes in, so sequence numbers keep
             // increasing in group order here too; a message put back keeps its own.
-            let sequence_number = match how {
-                Arrival::Redrive { .. } | Arrival::MoveBack if self.is_fifo() => {
-                    let n = FIFO_SEQUENCE_START + st.fifo.next_sequence;
-                    st.fifo.next_sequence += 1;
-                    Some(n)
-                }
+            let sequence_number = match (how, st.flavor.fifo()) {
+                (Arrival::Redrive { .. } | Arrival::MoveBack, Some(fifo)) => Some(fifo.next_sequence_number()),
                 _ => None,
             };
             let (id, extra, sent_at, receive_count, first_receive) = match how {
@@ -606,14 +591,4 @@ fn check_whole_seconds(what: &str, d: Duration, max: Duration) -> Result<(), Que
 /// answers: its visibility timeout expired, or a later receive superseded it.
 fn expired_handle() -> QueueError {
     QueueError::InvalidParameterValue("The receipt handle has expired".into())
-}
-
-/// Group ids, deduplication ids and attempt ids: 1–128 printable ASCII characters.
-fn check_fifo_id(what: &str, id: &str) -> Result<(), QueueError> {
-    if !is_valid_fifo_id(id) {
-        return Err(QueueError::InvalidParameterValue(format!(
-            "{what} {id:?} must be 1 to 128 printable ASCII characters"
-        )));
-    }
-    Ok(())
 }

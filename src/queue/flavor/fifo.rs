@@ -1,5 +1,6 @@
-//! FIFO bookkeeping: message groups and their locks, the ready list, the
-//! deduplication window and receive attempt ids.
+//! FIFO queues: message groups and their locks, the ready list, and the rules FIFO
+//! queues keep in one place: the deduplication window and its keys, receive attempt
+//! ids, sequence numbers and the syntax of FIFO ids.
 //!
 //! A group is served from its head up to its first message that is not visible: a
 //! message in flight (or still delayed) holds back every later message of its group,
@@ -11,11 +12,14 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::state::{Entry, MsgState, Ref};
-use super::types::ReceivedMessage;
+use super::live;
 use crate::clock::Timestamp;
 use crate::dedup::DedupWindow;
-use crate::message::MessageId;
+use crate::message::{is_valid_fifo_id, MessageId};
+use crate::queue::config::DeduplicationScope;
+use crate::queue::state::{Entry, MsgState, Ref};
+use crate::queue::types::ReceivedMessage;
+use crate::queue::QueueError;
 
 // Keys here are group and attempt ids hashed on every FIFO send and receive; FxHash is several times faster than SipHash on them, and flooding is no
 // concern for an in-process store.
@@ -23,6 +27,28 @@ use rustc_hash::FxHashMap;
 
 /// How long a deduplication id or a receive attempt id is remembered.
 pub(crate) const FIFO_WINDOW: Duration = crate::dedup::DEDUP_WINDOW;
+
+/// The first FIFO sequence number: 20 digits, like the service's.
+const FIFO_SEQUENCE_START: u128 = 10_000_000_000_000_000_000;
+
+/// Group ids, deduplication ids and attempt ids: 1–128 printable ASCII characters.
+pub(crate) fn check_fifo_id(what: &str, id: &str) -> Result<(), QueueError> {
+    if !is_valid_fifo_id(id) {
+        return Err(QueueError::InvalidParameterValue(format!(
+            "{what} {id:?} must be 1 to 128 printable ASCII characters"
+        )));
+    }
+    Ok(())
+}
+
+/// The key a deduplication id is remembered by: the id itself, or the id within its
+/// group when deduplication is scoped per message group.
+pub(crate) fn dedup_key(scope: DeduplicationScope, group: &str, id: &Arc<str>) -> Arc<str> {
+    match scope {
+        DeduplicationScope::Queue => Arc::clone(id),
+        DeduplicationScope::MessageGroup => Arc::from(format!("{group}\u{0}{id}")),
+    }
+}
 
 #[derive(Default)]
 struct Group {
@@ -32,20 +58,24 @@ struct Group {
 }
 
 #[derive(Default)]
-pub(crate) struct FifoIndex {
+pub(crate) struct Fifo {
     groups: FxHashMap<Arc<str>, Group>,
     ready: VecDeque<Arc<str>>,
     dedup: DedupWindow,
     attempts: FxHashMap<String, Vec<ReceivedMessage>>,
     attempt_order: VecDeque<(Timestamp, String)>,
-    pub(crate) next_sequence: u128,
+    next_sequence: u128,
 }
 
-fn live(slab: &[Option<Entry>], r: Ref) -> Option<&Entry> {
-    slab.get(r.0 as usize)?.as_ref().filter(|e| e.seq as u32 == r.1)
-}
+impl Fifo {
+    /// The next sequence number: every message the queue takes in (sent, or moved in)
+    /// gets a larger one, so they increase in each group's order.
+    pub(crate) fn next_sequence_number(&mut self) -> u128 {
+        let n = FIFO_SEQUENCE_START + self.next_sequence;
+        self.next_sequence += 1;
+        n
+    }
 
-impl FifoIndex {
     fn enqueue(ready: &mut VecDeque<Arc<str>>, key: &Arc<str>, g: &mut Group) {
         if !g.queued {
             g.queued = true;
@@ -166,5 +196,37 @@ impl FifoIndex {
         if self.attempts.insert(id.clone(), messages).is_none() {
             self.attempt_order.push_back((now + FIFO_WINDOW, id));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_numbers_have_twenty_digits_and_increase() {
+        let mut f = Fifo::default();
+        let (a, b) = (f.next_sequence_number(), f.next_sequence_number());
+        assert_eq!((a.to_string().len(), b), (20, a + 1));
+    }
+
+    #[test]
+    fn a_group_scoped_dedup_key_tells_groups_apart() {
+        let id: Arc<str> = Arc::from("d1");
+        assert_eq!(dedup_key(DeduplicationScope::Queue, "g1", &id), dedup_key(DeduplicationScope::Queue, "g2", &id));
+        assert_ne!(
+            dedup_key(DeduplicationScope::MessageGroup, "g1", &id),
+            dedup_key(DeduplicationScope::MessageGroup, "g2", &id)
+        );
+    }
+
+    #[test]
+    fn fifo_ids_are_1_to_128_printable_ascii() {
+        assert!(check_fifo_id("group id", "g-1").is_ok());
+        assert!(check_fifo_id("group id", &"a".repeat(128)).is_ok());
+        for bad in ["", "é", "a\u{7}"] {
+            assert_eq!(check_fifo_id("group id", bad).unwrap_err().code(), "InvalidParameterValue", "{bad:?}");
+        }
+        assert!(check_fifo_id("group id", &"a".repeat(129)).is_err());
     }
 }
