@@ -7,13 +7,13 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::config::{MAX_DELAY, MAX_VISIBILITY_TIMEOUT};
-use super::flavor::fifo::{check_fifo_id, dedup_key};
+use super::flavor::fifo::{check_fifo_id, Dedup};
 use super::state::{Entry, Extra, MsgState, NewMessage, State, MAX_IN_FLIGHT};
 use super::throttle::Action;
 use super::types::{OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt};
 use super::{Queue, QueueConfig, QueueError};
 use crate::clock::Timestamp;
-use crate::message::{content_deduplication_id, first_invalid_body_char, is_plain_text, MessageId};
+use crate::message::{first_invalid_body_char, is_plain_text, MessageId};
 
 impl Queue {
     /// Sends a message with this body. See [`send_message`](Queue::send_message).
@@ -58,27 +58,14 @@ impl Queue {
             )));
         }
         let delay = if self.is_fifo() { st.config.delay } else { msg.delay.unwrap_or(st.config.delay) };
-        let mut key = None;
-        let mut dedup_id = None;
+        let (mut dedup_key, mut dedup_id) = (None, None);
         if let Some(fifo) = st.flavor.fifo() {
-            let group = msg.group_id.as_deref().unwrap_or_default();
-            let id: Arc<str> = match (&msg.deduplication_id, st.config.content_based_deduplication) {
-                (Some(id), _) => Arc::from(id.as_str()),
-                (None, true) => Arc::from(content_deduplication_id(&msg.body)),
-                (None, false) => {
-                    return Err(QueueError::InvalidParameterValue(
-                        "a FIFO queue without content-based deduplication needs a deduplication id".into(),
-                    ))
-                }
-            };
-            let k = dedup_key(st.config.deduplication_scope, group, &id);
-            if let Some((original, seq)) = fifo.duplicate_of(now, &k) {
-                return Ok(Prepared::Duplicate { original, seq });
+            match fifo.deduplicate(now, &st.config, msg)? {
+                Dedup::Duplicate { original, seq } => return Ok(Prepared::Duplicate { original, seq }),
+                Dedup::New { key, id } => (dedup_key, dedup_id) = (Some(key), Some(id)),
             }
-            key = Some(k);
-            dedup_id = Some(id);
         }
-        Ok(Prepared::New { delay, dedup_key: key, dedup_id })
+        Ok(Prepared::New { delay, dedup_key, dedup_id })
     }
 
     /// Puts a prepared message in the queue; returns its receipt.
@@ -201,24 +188,12 @@ impl Queue {
             let now = self.now();
             st.tick(now);
             let vt = opts.visibility_timeout.unwrap_or(st.config.visibility_timeout);
-            if let (Some(fifo), Some(a)) = (st.flavor.fifo(), &opts.attempt_id) {
-                if let Some(prev) = fifo.attempt(now, a) {
-                    let prev = prev.clone();
-                    if prev.iter().all(|m| still_in_flight(&st, m)) {
-                        // A retry within the window returns the same messages and
-                        // handles, and hides them for a fresh visibility timeout.
-                        for m in &prev {
-                            if let Some((r, _)) = st.lookup(&m.receipt_handle) {
-                                st.reset_visibility(r, now, vt);
-                            }
-                        }
-                        drop(st);
-                        if vt.is_zero() {
-                            self.shared.cond.notify_all();
-                        }
-                        return Ok(prev);
-                    }
+            if let Some(prev) = opts.attempt_id.as_deref().and_then(|a| st.replay_attempt(now, a, vt)) {
+                drop(st);
+                if vt.is_zero() {
+                    self.shared.cond.notify_all();
                 }
+                return Ok(prev);
             }
             let room = MAX_IN_FLIGHT.saturating_sub(st.counts().1);
             if room == 0 && !self.is_fifo() {
@@ -531,11 +506,6 @@ pub(crate) enum Prepared {
 pub(crate) enum Enqueued {
     New { id: MessageId, extra: Option<Arc<Extra>>, seq: Option<u128> },
     Duplicate { original: MessageId, seq: u128 },
-}
-
-fn still_in_flight(st: &State, m: &ReceivedMessage) -> bool {
-    st.lookup(&m.receipt_handle)
-        .is_some_and(|(_, e)| e.state == MsgState::InFlight && e.receive_count == m.receive_count)
 }
 
 /// Checks what can be checked without the queue's lock.

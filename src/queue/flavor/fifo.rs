@@ -15,9 +15,10 @@ use std::time::Duration;
 use super::live;
 use crate::clock::Timestamp;
 use crate::dedup::DedupWindow;
-use crate::message::{is_valid_fifo_id, MessageId};
-use crate::queue::config::DeduplicationScope;
+use crate::message::{content_deduplication_id, is_valid_fifo_id, MessageId};
+use crate::queue::config::{DeduplicationScope, QueueConfig};
 use crate::queue::state::{Entry, MsgState, Ref};
+use crate::queue::types::OutgoingMessage;
 use crate::queue::types::ReceivedMessage;
 use crate::queue::QueueError;
 
@@ -48,6 +49,15 @@ pub(crate) fn dedup_key(scope: DeduplicationScope, group: &str, id: &Arc<str>) -
         DeduplicationScope::Queue => Arc::clone(id),
         DeduplicationScope::MessageGroup => Arc::from(format!("{group}\u{0}{id}")),
     }
+}
+
+/// What deduplication decided for a message about to be sent.
+pub(crate) enum Dedup {
+    /// Not seen within the window: remember `key` once enqueued; `id` is the
+    /// message's deduplication id (given, or the SHA-256 of its body).
+    New { key: Arc<str>, id: Arc<str> },
+    /// A duplicate: the original's message id and sequence number.
+    Duplicate { original: MessageId, seq: u128 },
 }
 
 #[derive(Default)]
@@ -169,8 +179,32 @@ impl Fifo {
         }
     }
 
+    /// Works out a message's deduplication id (given, or by content when the queue
+    /// deduplicates by content) and whether it duplicates one sent within the window.
+    pub(crate) fn deduplicate(
+        &mut self,
+        now: Timestamp,
+        config: &QueueConfig,
+        msg: &OutgoingMessage,
+    ) -> Result<Dedup, QueueError> {
+        let id: Arc<str> = match (&msg.deduplication_id, config.content_based_deduplication) {
+            (Some(id), _) => Arc::from(id.as_str()),
+            (None, true) => Arc::from(content_deduplication_id(&msg.body)),
+            (None, false) => {
+                return Err(QueueError::InvalidParameterValue(
+                    "a FIFO queue without content-based deduplication needs a deduplication id".into(),
+                ))
+            }
+        };
+        let key = dedup_key(config.deduplication_scope, msg.group_id.as_deref().unwrap_or_default(), &id);
+        Ok(match self.duplicate_of(now, &key) {
+            Some((original, seq)) => Dedup::Duplicate { original, seq },
+            None => Dedup::New { key, id },
+        })
+    }
+
     /// The original message id and sequence number of a duplicate within the window.
-    pub(crate) fn duplicate_of(&mut self, now: Timestamp, key: &str) -> Option<(MessageId, u128)> {
+    fn duplicate_of(&mut self, now: Timestamp, key: &str) -> Option<(MessageId, u128)> {
         self.dedup.original(now, key)
     }
 

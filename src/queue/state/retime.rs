@@ -1,11 +1,13 @@
 //! Moving the time at which messages already queued become visible: a FIFO queue's
-//! retroactive delay, and a retried receive resetting its messages' visibility.
+//! retroactive delay, and a retried receive (same attempt id) resetting its messages'
+//! visibility.
 
 use std::cmp::Reverse;
 use std::time::Duration;
 
 use super::{MsgState, Ref, State};
 use crate::clock::Timestamp;
+use crate::queue::types::ReceivedMessage;
 
 impl State {
     /// FIFO: applies the queue's (new) delay to every message not yet received, as
@@ -36,6 +38,26 @@ impl State {
                 _ => {}
             }
         }
+    }
+
+    /// FIFO: the messages a receive with attempt id `id` returned within the window,
+    /// hidden again for `vt` from now, when every one of them is still in flight
+    /// under that receive. Otherwise `None`, and the retry is a new receive.
+    pub(crate) fn replay_attempt(&mut self, now: Timestamp, id: &str, vt: Duration) -> Option<Vec<ReceivedMessage>> {
+        let prev = self.flavor.fifo()?.attempt(now, id)?.clone();
+        let current = |st: &State, m: &ReceivedMessage| {
+            st.lookup(&m.receipt_handle)
+                .is_some_and(|(_, e)| e.state == MsgState::InFlight && e.receive_count == m.receive_count)
+        };
+        if !prev.iter().all(|m| current(self, m)) {
+            return None;
+        }
+        for m in &prev {
+            if let Some((r, _)) = self.lookup(&m.receipt_handle) {
+                self.reset_visibility(r, now, vt);
+            }
+        }
+        Some(prev)
     }
 
     /// Hides an in-flight message for `vt` from now, whatever its current timeout (a
