@@ -402,3 +402,12 @@ fn a_redrive_to_a_dead_letter_queue_still_works_beside_these_rows() {
     assert!(src.try_receive().unwrap().is_none());
     assert_eq!(dlq.stats().visible, 1);
 }
+
+#[test]
+fn set_config_on_a_deleted_queue_answers_queue_does_not_exist_before_any_attribute_error() {
+    let c = cloud();
+    let q = c.create_queue("gone", QueueConfig::default()).unwrap();
+    c.delete_queue("gone").unwrap();
+    assert_eq!(q.set_config(QueueConfig::fifo()).unwrap_err().code(), "QueueDoesNotExist");
+    assert_eq!(q.set_config(QueueConfig::default()).unwrap_err().code(), "QueueDoesNotExist");
+}

@@ -376,6 +376,9 @@ impl Queue {
     /// FIFO queue's content-based deduplication, deduplication scope and throughput
     /// limit may change (a per-group throughput limit still needs the group scope).
     pub fn set_config(&self, config: QueueConfig) -> Result<(), QueueError> {
+        if !self.exists() {
+            return Err(self.gone());
+        }
         match (self.is_fifo(), config.fifo) {
             (false, true) => {
                 return Err(QueueError::InvalidAttributeName(
