@@ -6,7 +6,7 @@
 //! semantics that bite in production), to embed messaging in one process, or to
 //! benchmark a pipeline.
 //!
-//! ## A tutorial in eight steps
+//! ## A tutorial in nine steps
 //!
 //! **1. A cloud on a manual clock.** Time moves only when you say so, and deferred
 //! work runs only when you drive it: a test is a plain sequence of statements.
@@ -153,6 +153,39 @@
 //! }
 //! assert_eq!(seen.len(), 100);
 //! # Ok::<(), Error>(())
+//! ```
+//!
+//! **9. Long polls take a second thread.** On a manual clock only you move time, so a
+//! receive that waits (a non-zero [`ReceiveOptions::wait`], or a queue's
+//! [`QueueConfig::receive_wait`]) called from the thread that drives the clock would
+//! block forever. Park the long poll on a consumer thread, wait until
+//! [`Queue::waiting_receives`] reports it, then send or advance the clock.
+//!
+//! ```
+//! # use localcloud::*;
+//! use std::time::Duration;
+//! let cloud = Cloud::builder().manual_clock().build();
+//! let jobs = cloud.create_queue("jobs", QueueConfig::default().receive_wait(Duration::from_secs(20)))?;
+//! let long_poll = |q: &Queue| {
+//!     let q = q.clone();
+//!     std::thread::spawn(move || q.receive(ReceiveOptions::new()))
+//! };
+//! let parked_on = |q: &Queue| {
+//!     while q.waiting_receives() == 0 {
+//!         std::thread::yield_now();
+//!     }
+//! };
+//!
+//! let consumer = long_poll(&jobs);
+//! parked_on(&jobs);
+//! jobs.send("resize")?; // wakes the poll at once
+//! assert_eq!(consumer.join().unwrap()?[0].body_str(), "resize");
+//!
+//! let consumer = long_poll(&jobs);
+//! parked_on(&jobs);
+//! cloud.advance(Duration::from_secs(20)); // the wait runs out: an empty receive
+//! assert!(consumer.join().unwrap()?.is_empty());
+//! # Ok::<(), QueueError>(())
 //! ```
 //!
 //! With [`Cloud::new`] the same code runs on real time, with background workers for

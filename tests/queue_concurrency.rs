@@ -46,7 +46,7 @@ fn every_message_is_deleted_exactly_once() {
                         given_back.fetch_add(1, Ordering::Relaxed);
                     } else if roll < 51 {
                         // Drop it on the floor: the visibility timeout brings it back.
-                        q.change_visibility(m.receipt_handle(), Duration::from_millis(200)).unwrap();
+                        q.change_visibility(m.receipt_handle(), Duration::from_secs(1)).unwrap();
                         given_back.fetch_add(1, Ordering::Relaxed);
                     } else {
                         let i: usize = m.body_str().parse().unwrap();

@@ -1,11 +1,13 @@
-//! Model test for FIFO queues: random sends, receives, deletes and clock moves
-//! against a plain reference model of per-group order, the group lock and the
-//! five-minute deduplication window.
+//! Model test for FIFO queues: random sends, receives, deletes, visibility resets
+//! and clock moves against a plain reference model of per-group order, the group
+//! lock and the five-minute deduplication window.
 //!
-//! The visibility timeout is 12 hours and a case moves the clock at most
-//! 50 × 400 s, so nothing is ever redelivered and the model needs no visibility.
+//! The group lock: a group is served from its head up to its first message still in
+//! flight. The visibility timeout is 12 hours and a case moves the clock at most
+//! 50 × 400 s, so a message comes back only when a visibility reset (timeout 0)
+//! returns it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use localcloud::{
@@ -19,9 +21,16 @@ const DEDUP_WINDOW: u64 = 300;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Send { group: usize, dedup: u8 },
-    Receive { max: u32 },
+    Send {
+        group: usize,
+        dedup: u8,
+    },
+    Receive {
+        max: u32,
+    },
     Delete(Index),
+    /// Makes a held message visible again at once (visibility timeout 0).
+    Release(Index),
     Advance(u64),
 }
 
@@ -30,19 +39,26 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0..GROUPS, 0u8..6).prop_map(|(group, dedup)| Op::Send { group, dedup }),
         3 => (1u32..=10).prop_map(|max| Op::Receive { max }),
         2 => any::<Index>().prop_map(Op::Delete),
+        1 => any::<Index>().prop_map(Op::Release),
         // Steps that land exactly on the five-minute edge, and any step.
         1 => prop_oneof![Just(1u64), Just(100), Just(299), Just(300), Just(301), 0u64..400].prop_map(Op::Advance),
     ]
+}
+
+/// One message of the model: its number, whether it is in flight, how often received.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Msg {
+    n: u64,
+    in_flight: bool,
+    receives: u32,
 }
 
 /// What the queue should hold, in the plainest terms.
 #[derive(Default)]
 struct Model {
     now: u64,
-    /// Per group: numbers of the messages not yet received, in send order.
-    pending: [VecDeque<u64>; GROUPS],
-    /// Per group: how many messages are in flight (the group is locked while > 0).
-    in_flight: [usize; GROUPS],
+    /// Per group: the messages not yet deleted, in send order.
+    groups: [Vec<Msg>; GROUPS],
     /// Deduplication key → (expiry, original message id).
     dedup: HashMap<(usize, u8), (u64, MessageId)>,
     next: u64,
@@ -50,7 +66,20 @@ struct Model {
 
 struct Held {
     group: usize,
+    n: u64,
     handle: ReceiptHandle,
+}
+
+impl Model {
+    /// How many messages of group `g` a receive may take: those from the head up to
+    /// the first one in flight.
+    fn servable(&self, g: usize) -> usize {
+        self.groups[g].iter().take_while(|m| !m.in_flight).count()
+    }
+
+    fn find(&mut self, g: usize, n: u64) -> &mut Msg {
+        self.groups[g].iter_mut().find(|m| m.n == n).expect("a held message is in the model")
+    }
 }
 
 fn group_name(g: usize) -> String {
@@ -59,8 +88,9 @@ fn group_name(g: usize) -> String {
 
 fn check_counts(q: &Queue, m: &Model) -> Result<(), TestCaseError> {
     let s = q.stats();
-    prop_assert_eq!(s.visible, m.pending.iter().map(VecDeque::len).sum::<usize>());
-    prop_assert_eq!(s.in_flight, m.in_flight.iter().sum::<usize>());
+    let in_flight = m.groups.iter().flatten().filter(|m| m.in_flight).count();
+    prop_assert_eq!(s.visible, m.groups.iter().map(Vec::len).sum::<usize>() - in_flight);
+    prop_assert_eq!(s.in_flight, in_flight);
     prop_assert_eq!(s.delayed, 0);
     Ok(())
 }
@@ -94,7 +124,7 @@ fn run(ops: Vec<Op>, group_scope: bool) -> Result<(), TestCaseError> {
                         prop_assert!(seq > last_seq, "sequence numbers increase");
                         last_seq = seq;
                         m.dedup.insert(key, (m.now + DEDUP_WINDOW, receipt.message_id()));
-                        m.pending[group].push_back(n);
+                        m.groups[group].push(Msg { n, in_flight: false, receives: 0 });
                         m.next += 1;
                     }
                 }
@@ -102,22 +132,30 @@ fn run(ops: Vec<Op>, group_scope: bool) -> Result<(), TestCaseError> {
             Op::Receive { max } => {
                 let got = q.receive(ReceiveOptions::new().max_messages(max)).unwrap();
                 prop_assert!(got.len() <= max as usize);
-                let locked_before = m.in_flight.map(|n| n > 0);
+                // Each group hands out its servable prefix, in order, from the head.
+                let servable: [usize; GROUPS] = std::array::from_fn(|g| m.servable(g));
+                let mut taken = [0usize; GROUPS];
                 for msg in &got {
                     let g: usize = msg.group_id().and_then(|s| s.strip_prefix('g')).unwrap().parse().unwrap();
-                    prop_assert!(!locked_before[g], "group {} was locked", g);
+                    let i = taken[g];
+                    prop_assert!(i < servable[g], "group {} gave more than its head up to its first in flight", g);
                     let n: u64 = msg.body_str().parse().unwrap();
-                    prop_assert_eq!(m.pending[g].pop_front(), Some(n), "group {} out of order", g);
-                    prop_assert_eq!(msg.receive_count(), 1);
-                    m.in_flight[g] += 1;
-                    held.push(Held { group: g, handle: msg.receipt_handle().clone() });
+                    let expected = &mut m.groups[g][i];
+                    prop_assert_eq!(expected.n, n, "group {} out of order", g);
+                    expected.in_flight = true;
+                    expected.receives += 1;
+                    prop_assert_eq!(msg.receive_count(), expected.receives);
+                    taken[g] += 1;
+                    held.push(Held { group: g, n, handle: msg.receipt_handle().clone() });
                 }
                 if got.len() < max as usize {
                     for g in 0..GROUPS {
                         prop_assert!(
-                            m.pending[g].is_empty() || m.in_flight[g] > 0,
-                            "group {} was unlocked with messages, yet the receive returned {} of {}",
+                            taken[g] == servable[g],
+                            "group {} could give {}, gave {}, yet the receive returned {} of {}",
                             g,
+                            servable[g],
+                            taken[g],
                             got.len(),
                             max
                         );
@@ -128,7 +166,14 @@ fn run(ops: Vec<Op>, group_scope: bool) -> Result<(), TestCaseError> {
                 if !held.is_empty() {
                     let h = held.swap_remove(i.index(held.len()));
                     q.delete(&h.handle).unwrap();
-                    m.in_flight[h.group] -= 1;
+                    m.groups[h.group].retain(|x| x.n != h.n);
+                }
+            }
+            Op::Release(i) => {
+                if !held.is_empty() {
+                    let h = held.swap_remove(i.index(held.len()));
+                    q.change_visibility(&h.handle, Duration::ZERO).unwrap();
+                    m.find(h.group, h.n).in_flight = false;
                 }
             }
             Op::Advance(s) => {
@@ -142,7 +187,7 @@ fn run(ops: Vec<Op>, group_scope: bool) -> Result<(), TestCaseError> {
     // Drain: everything left comes out, each group in order.
     for h in held.drain(..) {
         q.delete(&h.handle).unwrap();
-        m.in_flight[h.group] -= 1;
+        m.groups[h.group].retain(|x| x.n != h.n);
     }
     loop {
         let got = q.receive(ReceiveOptions::new().max_messages(10)).unwrap();
@@ -151,11 +196,12 @@ fn run(ops: Vec<Op>, group_scope: bool) -> Result<(), TestCaseError> {
         }
         for msg in got {
             let g: usize = msg.group_id().and_then(|s| s.strip_prefix('g')).unwrap().parse().unwrap();
-            prop_assert_eq!(m.pending[g].pop_front(), Some(msg.body_str().parse::<u64>().unwrap()));
+            let head = (!m.groups[g].is_empty()).then(|| m.groups[g].remove(0).n);
+            prop_assert_eq!(head, Some(msg.body_str().parse::<u64>().unwrap()));
             q.delete(msg.receipt_handle()).unwrap();
         }
     }
-    prop_assert!(m.pending.iter().all(VecDeque::is_empty), "messages left behind: {:?}", m.pending);
+    prop_assert!(m.groups.iter().all(Vec::is_empty), "messages left behind: {:?}", m.groups);
     prop_assert_eq!(q.stats().total(), 0);
     Ok(())
 }

@@ -37,7 +37,7 @@ fn with_dead_letters(c: &Cloud, n: usize) -> (Queue, Queue, Vec<SendReceipt>) {
 // ---- where messages go and what they keep ----
 
 #[test]
-fn moves_dead_letters_back_to_their_source_keeping_id_body_and_attributes() {
+fn moves_dead_letters_back_to_their_source_keeping_body_and_attributes() {
     let c = cloud();
     let (src, dlq, sent) = with_dead_letters(&c, 3);
     let task = c.start_message_move_task(&dlq, None).unwrap();
@@ -52,7 +52,7 @@ fn moves_dead_letters_back_to_their_source_keeping_id_body_and_attributes() {
     let back = receive_all(&src);
     assert_eq!(bodies(&back), vec!["m0", "m1", "m2"]);
     for (i, (m, r)) in back.iter().zip(&sent).enumerate() {
-        assert_eq!(m.message_id(), r.message_id());
+        assert_ne!(m.message_id(), r.message_id(), "a moved message is a new message");
         assert_eq!(m.attributes().get("n").and_then(|v| v.as_str()), Some(i.to_string().as_str()));
         assert_eq!(m.receive_count(), 1, "a fresh receive count");
         assert_eq!(m.system_attributes().dead_letter_queue_source_arn, None);
@@ -80,10 +80,8 @@ fn moves_to_an_explicit_destination() {
     assert_eq!(task.status(), MoveTaskStatus::Completed);
     assert_eq!(src.stats().total(), 0);
     let got = receive_all(&dest);
-    assert_eq!(
-        got.iter().map(|m| m.message_id()).collect::<Vec<_>>(),
-        sent.iter().map(|s| s.message_id()).collect::<Vec<_>>()
-    );
+    assert_eq!(bodies(&got), vec!["m0", "m1"]);
+    assert!(got.iter().zip(&sent).all(|(m, s)| m.message_id() != s.message_id()), "new messages, new ids");
 }
 
 #[test]

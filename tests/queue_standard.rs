@@ -25,7 +25,7 @@ fn queue_names_follow_the_rules() {
     for bad in ["", "a.b", "has space", "q.fifo", &"a".repeat(81)] {
         assert_eq!(c.create_queue(bad, QueueConfig::default()).unwrap_err().code(), "InvalidParameterValue", "{bad}");
     }
-    assert_eq!(c.create_queue("nofifo", QueueConfig::fifo()).unwrap_err().code(), "InvalidParameterValue");
+    assert_eq!(c.create_queue("nofifo", QueueConfig::fifo()).unwrap_err().code(), "InvalidAttributeName");
 }
 
 #[test]
@@ -825,7 +825,7 @@ fn long_poll_on_real_time_wakes_when_a_visibility_timeout_is_shortened() {
     while q.waiting_receives() == 0 {
         std::thread::yield_now();
     }
-    q.change_visibility(first.receipt_handle(), Duration::from_millis(100)).unwrap();
+    q.change_visibility(first.receipt_handle(), secs(1)).unwrap();
     let (got, waited) = consumer.join().unwrap();
     assert_eq!(bodies(&got), vec!["x"]);
     assert!(waited < secs(10), "woke after {waited:?}, not at the old 30 s visibility");

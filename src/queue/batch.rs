@@ -126,13 +126,36 @@ impl From<BatchRefusal> for QueueError {
     }
 }
 
+/// FIFO: an entry without a group id, or without a deduplication id when the queue
+/// has no content-based deduplication, fails the whole batch.
+fn check_fifo_batch(entries: &[BatchEntry], content_based: bool) -> Result<(), QueueError> {
+    for e in entries {
+        if e.item.group_id.is_none() {
+            return Err(QueueError::InvalidParameterValue(format!(
+                "batch entry {:?} has no message group id, which a FIFO queue requires",
+                e.id
+            )));
+        }
+        if e.item.deduplication_id.is_none() && !content_based {
+            return Err(QueueError::InvalidParameterValue(format!(
+                "batch entry {:?} has no deduplication id and the queue has no content-based deduplication",
+                e.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the rules that reject a whole batch.
 fn check_batch<T>(entries: &[BatchEntry<T>]) -> Result<(), QueueError> {
     Ok(check_batch_entries(entries)?)
 }
 
 impl Queue {
-    /// Sends up to ten messages. FIFO queues enqueue them in entry order.
+    /// Sends up to ten messages. FIFO queues enqueue them in entry order; on a FIFO
+    /// queue an entry without a group id (or without a deduplication id, unless the
+    /// queue deduplicates by content) fails the whole batch with
+    /// `InvalidParameterValue`, and nothing is enqueued.
     ///
     /// ```
     /// use localcloud::{BatchEntry, Cloud, OutgoingMessage, QueueConfig};
@@ -157,6 +180,9 @@ impl Queue {
         let mut st = self.state();
         if st.deleted {
             return Err(self.gone());
+        }
+        if self.is_fifo() {
+            check_fifo_batch(&entries, st.config.content_based_deduplication)?;
         }
         self.admit(&mut st, Action::Send, now)?;
         for BatchEntry { id, item } in entries {

@@ -173,7 +173,9 @@ impl QueueConfig {
         self
     }
 
-    /// Delay before a new message can be received (0–15 min, default 0).
+    /// Delay before a new message can be received (0–15 min, default 0). Changing it on a
+    /// FIFO queue re-times the messages already queued; on a standard queue it applies to
+    /// later sends only.
     pub fn delay(mut self, d: Duration) -> Self {
         self.delay = d;
         self
@@ -192,6 +194,13 @@ impl QueueConfig {
     }
 
     /// Default long-poll wait of a receive (0–20 s, default 0).
+    ///
+    /// On a [`ManualClock`](crate::ManualClock), a [`Queue::receive`](crate::Queue::receive)
+    /// on such a queue whose options set no wait of their own blocks until another
+    /// thread sends, changes a visibility or advances the clock: from the only thread
+    /// that drives the clock it never returns.
+    /// [`Queue::try_receive`](crate::Queue::try_receive) never waits. See the
+    /// two-thread pattern in the crate tutorial.
     pub fn receive_wait(mut self, d: Duration) -> Self {
         self.receive_wait = d;
         self
@@ -325,9 +334,6 @@ impl QueueConfig {
                         .into(),
                 ));
             }
-            if dlq.arn() == arn {
-                return Err(QueueError::InvalidParameterValue("a queue cannot be its own dead-letter queue".into()));
-            }
             if !dlq.redrive_allow_policy().allows(arn) {
                 return Err(QueueError::InvalidParameterValue(format!(
                     "the redrive allow policy of {} does not allow {arn} as a source",
@@ -372,7 +378,11 @@ pub(crate) fn validate_name(name: &str, fifo: bool) -> Result<(), QueueError> {
         return bad("must be 1 to 80 characters");
     }
     match (fifo, stem) {
-        (true, None) => return bad("must end in .fifo for a FIFO queue"),
+        (true, None) => {
+            return Err(QueueError::InvalidAttributeName(format!(
+                "FifoQueue applies only to queues whose name ends in .fifo; {name:?} does not"
+            )))
+        }
         (false, Some(_)) => return bad("may end in .fifo only for a FIFO queue"),
         _ => {}
     }

@@ -36,6 +36,10 @@ pub enum QueueError {
     /// A queue attribute is out of range or malformed.
     #[error("invalid attribute value: {0}")]
     InvalidAttributeValue(String),
+    /// An attribute that does not apply to this queue, such as `FifoQueue` on a
+    /// standard queue.
+    #[error("invalid attribute name: {0}")]
+    InvalidAttributeName(String),
     /// A required parameter is missing.
     #[error("missing parameter: {0}")]
     MissingParameter(String),
@@ -98,6 +102,7 @@ impl QueueError {
             QueueError::QueueDeletedRecently { .. } => "QueueDeletedRecently",
             QueueError::InvalidParameterValue(_) => "InvalidParameterValue",
             QueueError::InvalidAttributeValue(_) => "InvalidAttributeValue",
+            QueueError::InvalidAttributeName(_) => "InvalidAttributeName",
             QueueError::MissingParameter(_) => "MissingParameter",
             QueueError::InvalidMessageContents(_) => "InvalidMessageContents",
             QueueError::ReceiptHandleIsInvalid(_) => "ReceiptHandleIsInvalid",

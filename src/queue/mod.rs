@@ -20,7 +20,7 @@
 mod batch;
 mod config;
 mod error;
-mod fifo;
+mod flavor;
 mod move_task;
 mod ops;
 mod state;
@@ -218,7 +218,8 @@ impl Cloud {
     /// with the same configuration.
     ///
     /// Errors: `InvalidParameterValue` / `InvalidAttributeValue` for a bad name or
-    /// setting, `QueueAlreadyExists` when the name is taken by a different
+    /// setting, `InvalidAttributeName` for a FIFO configuration on a name without the
+    /// `.fifo` suffix, `QueueAlreadyExists` when the name is taken by a different
     /// configuration, `QueueDeletedRecently` within 60 s of deleting that name.
     pub fn create_queue(&self, name: &str, config: QueueConfig) -> Result<Queue, QueueError> {
         let arn = self.arn("sqs", name);
@@ -292,6 +293,10 @@ impl Cloud {
             st.deleted = true;
             q.shared.deleted.store(true, Ordering::Release);
             st.clear();
+            // A queue that is its own dead-letter queue holds itself through its policy.
+            if st.config.redrive.as_ref().is_some_and(|r| r.dead_letter_queue.same_queue(&q)) {
+                st.config.redrive = None;
+            }
             q.shared.cond.notify_all();
         }
         self.metrics().unregister(NAMESPACE, name);

@@ -144,10 +144,11 @@ impl Cloud {
     /// Starts moving the messages of dead-letter queue `dlq` to `destination`, or back
     /// to the queue each came from, at up to 500 messages per second.
     ///
-    /// Moved messages keep their id, body and attributes and start a fresh receive
-    /// count. Errors: `ResourceNotFoundException` when `dlq` does not exist,
-    /// `InvalidParameterValue` when it is no queue's dead-letter queue, already has an
-    /// active task, or `destination` is not of its kind (standard or FIFO).
+    /// A moved message is a new message in its destination: same body and attributes,
+    /// a new message id, a new enqueue time and a fresh receive count. Errors:
+    /// `ResourceNotFoundException` when `dlq` does not exist, `InvalidParameterValue`
+    /// when it is no queue's dead-letter queue, already has an active task, or
+    /// `destination` is not of its kind (standard or FIFO).
     pub fn start_message_move_task(&self, dlq: &Queue, destination: Option<&Queue>) -> Result<MoveTask, QueueError> {
         self.start_message_move_task_with_rate(dlq, destination, MAX_MOVE_RATE)
     }

@@ -6,16 +6,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::config::{DeduplicationScope, MAX_DELAY, MAX_VISIBILITY_TIMEOUT};
+use super::config::{MAX_DELAY, MAX_VISIBILITY_TIMEOUT};
+use super::flavor::fifo::{check_fifo_id, Dedup};
 use super::state::{Entry, Extra, MsgState, NewMessage, State, MAX_IN_FLIGHT};
 use super::throttle::Action;
 use super::types::{OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt};
 use super::{Queue, QueueConfig, QueueError};
 use crate::clock::Timestamp;
-use crate::message::{content_deduplication_id, first_invalid_body_char, is_plain_text, is_valid_fifo_id, MessageId};
-
-/// The first FIFO sequence number: 20 digits, like the service's.
-const FIFO_SEQUENCE_START: u128 = 10_000_000_000_000_000_000;
+use crate::message::{first_invalid_body_char, is_plain_text, MessageId};
 
 impl Queue {
     /// Sends a message with this body. See [`send_message`](Queue::send_message).
@@ -60,28 +58,12 @@ impl Queue {
             )));
         }
         let delay = if self.is_fifo() { st.config.delay } else { msg.delay.unwrap_or(st.config.delay) };
-        let mut dedup_key = None;
-        let mut dedup_id = None;
-        if self.is_fifo() {
-            let group = msg.group_id.as_deref().unwrap_or_default();
-            let id: Arc<str> = match (&msg.deduplication_id, st.config.content_based_deduplication) {
-                (Some(id), _) => Arc::from(id.as_str()),
-                (None, true) => Arc::from(content_deduplication_id(&msg.body)),
-                (None, false) => {
-                    return Err(QueueError::InvalidParameterValue(
-                        "a FIFO queue without content-based deduplication needs a deduplication id".into(),
-                    ))
-                }
-            };
-            let key: Arc<str> = match st.config.deduplication_scope {
-                DeduplicationScope::Queue => Arc::clone(&id),
-                DeduplicationScope::MessageGroup => Arc::from(format!("{group}\u{0}{id}")),
-            };
-            if let Some((original, seq)) = st.fifo.duplicate_of(now, &key) {
-                return Ok(Prepared::Duplicate { original, seq });
+        let (mut dedup_key, mut dedup_id) = (None, None);
+        if let Some(fifo) = st.flavor.fifo() {
+            match fifo.deduplicate(now, &st.config, msg)? {
+                Dedup::Duplicate { original, seq } => return Ok(Prepared::Duplicate { original, seq }),
+                Dedup::New { key, id } => (dedup_key, dedup_id) = (Some(key), Some(id)),
             }
-            dedup_key = Some(key);
-            dedup_id = Some(id);
         }
         Ok(Prepared::New { delay, dedup_key, dedup_id })
     }
@@ -121,15 +103,9 @@ impl Queue {
             Prepared::New { delay, dedup_key, dedup_id } => (delay, dedup_key, dedup_id),
         };
         let id = MessageId::random(&mut st.rng);
-        let sequence_number = if self.is_fifo() {
-            let n = FIFO_SEQUENCE_START + st.fifo.next_sequence;
-            st.fifo.next_sequence += 1;
-            Some(n)
-        } else {
-            None
-        };
-        if let Some(key) = dedup_key {
-            st.fifo.remember(now, key, id, sequence_number.unwrap_or_default());
+        let sequence_number = st.flavor.fifo().map(|f| f.next_sequence_number());
+        if let (Some(key), Some(fifo)) = (dedup_key, st.flavor.fifo()) {
+            fifo.remember(now, key, id, sequence_number.unwrap_or_default());
         }
         let OutgoingMessage { body, attributes, group_id, .. } = msg;
         let extra = if attributes.is_empty() && group_id.is_none() && !self.is_fifo() {
@@ -137,7 +113,7 @@ impl Queue {
         } else {
             Some(Arc::new(Extra {
                 attributes,
-                group_id: group_id.map(|g| st.fifo.intern(&g).unwrap_or_else(|| Arc::from(g))),
+                group_id: group_id.map(|g| st.flavor.intern(&g).unwrap_or_else(|| Arc::from(g))),
                 dedup_id,
                 sequence_number,
                 dlq_source_arn: None,
@@ -170,9 +146,17 @@ impl Queue {
     /// visibility timeout; a message whose receive would exceed the redrive policy's
     /// maximum moves to the dead-letter queue instead.
     ///
-    /// Under a [`ManualClock`](crate::ManualClock) a waiting receive blocks until
-    /// another thread sends, changes a visibility, or advances the clock past its
-    /// deadline.
+    /// Under a [`ManualClock`](crate::ManualClock) a waiting receive (a non-zero
+    /// [`ReceiveOptions::wait`], or the queue's
+    /// [`receive_wait`](QueueConfig::receive_wait) when the options set none) blocks
+    /// until another thread sends, changes a visibility, or advances the clock past its
+    /// deadline. Called from the only thread that drives the clock it never returns:
+    /// use [`try_receive`](Queue::try_receive) or `wait(Duration::ZERO)` there, or park
+    /// the receive on a consumer thread, wait until
+    /// [`waiting_receives`](Queue::waiting_receives) reports it, then advance the clock
+    /// (the crate tutorial shows this).
+    ///
+    /// `opts.visibility_timeout` is whole seconds (`InvalidParameterValue` otherwise).
     pub fn receive(&self, opts: ReceiveOptions) -> Result<Vec<ReceivedMessage>, QueueError> {
         if !(1..=10).contains(&opts.max_messages) {
             return Err(QueueError::InvalidParameterValue(format!(
@@ -186,11 +170,8 @@ impl Queue {
                 opts.wait.unwrap_or_default()
             )));
         }
-        if opts.visibility_timeout.is_some_and(|v| v > MAX_VISIBILITY_TIMEOUT) {
-            return Err(QueueError::InvalidParameterValue(format!(
-                "visibility timeout must be 0 to 43,200 s, got {:?}",
-                opts.visibility_timeout.unwrap_or_default()
-            )));
+        if let Some(v) = opts.visibility_timeout {
+            check_whole_seconds("visibility timeout", v, MAX_VISIBILITY_TIMEOUT)?;
         }
         if let Some(a) = &opts.attempt_id {
             check_fifo_id("receive request attempt id", a)?;
@@ -206,15 +187,14 @@ impl Queue {
             }
             let now = self.now();
             st.tick(now);
-            if let (true, Some(a)) = (self.is_fifo(), &opts.attempt_id) {
-                if let Some(prev) = st.fifo.attempt(now, a) {
-                    let prev = prev.clone();
-                    if prev.iter().all(|m| still_in_flight(&st, m)) {
-                        return Ok(prev);
-                    }
-                }
-            }
             let vt = opts.visibility_timeout.unwrap_or(st.config.visibility_timeout);
+            if let Some(prev) = opts.attempt_id.as_deref().and_then(|a| st.replay_attempt(now, a, vt)) {
+                drop(st);
+                if vt.is_zero() {
+                    self.shared.cond.notify_all();
+                }
+                return Ok(prev);
+            }
             let room = MAX_IN_FLIGHT.saturating_sub(st.counts().1);
             if room == 0 && !self.is_fifo() {
                 return Err(QueueError::OverLimit(format!(
@@ -222,12 +202,17 @@ impl Queue {
                 )));
             }
             // FIFO at the cap: nothing to take, so the receive waits like an empty one.
-            let redrive = st.config.redrive.clone().filter(|r| r.dead_letter_queue.exists());
+            // A queue named as its own dead-letter queue keeps its messages where they are.
+            let redrive = st
+                .config
+                .redrive
+                .clone()
+                .filter(|r| r.dead_letter_queue.exists() && !r.dead_letter_queue.same_queue(self));
             let max_receives = redrive.as_ref().map(|r| r.max_receive_count);
             let taken = st.receive(now, (opts.max_messages as usize).min(room), vt, max_receives);
             st.counters.received += taken.messages.len() as u64;
-            if let (true, Some(a), false) = (self.is_fifo(), &opts.attempt_id, taken.messages.is_empty()) {
-                st.fifo.remember_attempt(now, a.clone(), taken.messages.clone());
+            if let (Some(fifo), Some(a), false) = (st.flavor.fifo(), &opts.attempt_id, taken.messages.is_empty()) {
+                fifo.remember_attempt(now, a.clone(), taken.messages.clone());
             }
             if !taken.to_dlq.is_empty() {
                 drop(st);
@@ -273,8 +258,9 @@ impl Queue {
     /// already gone succeeds.
     ///
     /// Errors: `ReceiptHandleIsInvalid` for a handle this queue never issued (or
-    /// issued before a purge), and on FIFO queues for a handle whose visibility
-    /// timeout has expired or that a later receive superseded.
+    /// issued before a purge); on FIFO queues `InvalidParameterValue` ("The receipt
+    /// handle has expired") for a handle whose visibility timeout has expired or that
+    /// a later receive superseded.
     pub fn delete(&self, handle: &ReceiptHandle) -> Result<(), QueueError> {
         self.delete_counted(handle, true)
     }
@@ -290,9 +276,7 @@ impl Queue {
         self.check_handle(&mut st, now, handle)?;
         let Some((r, e)) = st.lookup(handle) else { return Ok(()) };
         if self.is_fifo() && (e.receive_count != handle.count || e.state != MsgState::InFlight) {
-            return Err(QueueError::ReceiptHandleIsInvalid(
-                "the message's visibility timeout expired; on a FIFO queue only the current handle works".into(),
-            ));
+            return Err(expired_handle());
         }
         st.remove(r);
         st.counters.deleted += 1;
@@ -306,10 +290,11 @@ impl Queue {
 
     /// Hides a received message for `timeout` from now (0 makes it visible at once).
     ///
-    /// On a handle whose visibility already expired (or that a later receive
-    /// superseded) this succeeds and changes nothing on a standard queue, and rejects
-    /// with `ReceiptHandleIsInvalid` on a FIFO queue. The total since the receive may
-    /// not pass 12 hours (`InvalidParameterValue`).
+    /// `timeout` is whole seconds, 0 to 12 hours (`InvalidParameterValue`). On a handle
+    /// whose visibility already expired (or that a later receive superseded) this
+    /// succeeds and changes nothing on a standard queue, and rejects with
+    /// `InvalidParameterValue` ("The receipt handle has expired") on a FIFO queue. The
+    /// total since the receive may not pass 12 hours (`InvalidParameterValue`).
     pub fn change_visibility(&self, handle: &ReceiptHandle, timeout: Duration) -> Result<(), QueueError> {
         self.change_visibility_counted(handle, timeout, true)
     }
@@ -322,11 +307,7 @@ impl Queue {
         timeout: Duration,
         count_call: bool,
     ) -> Result<(), QueueError> {
-        if timeout > MAX_VISIBILITY_TIMEOUT {
-            return Err(QueueError::InvalidParameterValue(format!(
-                "visibility timeout must be 0 to 43,200 s, got {timeout:?}"
-            )));
-        }
+        check_whole_seconds("visibility timeout", timeout, MAX_VISIBILITY_TIMEOUT)?;
         let now = self.now();
         let mut st = self.shared.state.lock();
         if count_call {
@@ -340,9 +321,7 @@ impl Queue {
         };
         if e.receive_count != handle.count || e.state != MsgState::InFlight {
             if self.is_fifo() {
-                return Err(QueueError::ReceiptHandleIsInvalid(
-                    "the message's visibility timeout expired; on a FIFO queue only the current handle works".into(),
-                ));
+                return Err(expired_handle());
             }
             return Ok(());
         }
@@ -388,28 +367,49 @@ impl Queue {
     }
 
     /// Changes the queue's settings (SetQueueAttributes). Changes apply to messages
-    /// already queued: a shorter retention removes older messages at once. The queue
-    /// kind and the FIFO options are fixed at creation (`InvalidAttributeValue`).
+    /// already queued: a shorter retention removes older messages at once, and on a
+    /// FIFO queue a new delay re-times every message not yet received (the FIFO queue
+    /// delay is retroactive; a standard queue's applies to later sends only).
+    ///
+    /// The queue kind is fixed at creation: making a standard queue FIFO rejects with
+    /// `InvalidAttributeName`, a FIFO queue standard with `InvalidAttributeValue`. A
+    /// FIFO queue's content-based deduplication, deduplication scope and throughput
+    /// limit may change (a per-group throughput limit still needs the group scope).
     pub fn set_config(&self, config: QueueConfig) -> Result<(), QueueError> {
+        if !self.exists() {
+            return Err(self.gone());
+        }
+        match (self.is_fifo(), config.fifo) {
+            (false, true) => {
+                return Err(QueueError::InvalidAttributeName(
+                    "FifoQueue cannot be set on an existing standard queue".into(),
+                ))
+            }
+            (true, false) => {
+                return Err(QueueError::InvalidAttributeValue("a FIFO queue cannot become a standard queue".into()))
+            }
+            _ => {}
+        }
         config.validate(self.name(), self.arn())?;
         let now = self.now();
         let mut st = self.shared.state.lock();
         if st.deleted {
             return Err(self.gone());
         }
-        let old = &st.config;
-        if old.fifo != config.fifo
-            || old.content_based_deduplication != config.content_based_deduplication
-            || old.deduplication_scope != config.deduplication_scope
-            || old.throughput_limit != config.throughput_limit
-        {
-            return Err(QueueError::InvalidAttributeValue(
-                "the queue kind and its FIFO options are fixed at creation".into(),
-            ));
+        st.tick(now);
+        let retime = self.is_fifo() && st.config.delay != config.delay;
+        if st.config.throughput_limit != config.throughput_limit && st.throttle.is_some() {
+            st.throttle = Some(Box::new(super::throttle::Throttle::new(config.throughput_limit)));
         }
         st.config = config;
         st.modified_at = now;
+        if retime {
+            st.retime_delays(now);
+        }
         st.tick(now);
+        drop(st);
+        // A shorter FIFO delay may have made messages visible.
+        self.shared.cond.notify_all();
         Ok(())
     }
 
@@ -428,23 +428,23 @@ impl Queue {
         for e in entries {
             // A FIFO queue numbers every message it takes in, so sequence numbers keep
             // increasing in group order here too; a message put back keeps its own.
-            let sequence_number = match how {
-                Arrival::Redrive { .. } | Arrival::MoveBack if self.is_fifo() => {
-                    let n = FIFO_SEQUENCE_START + st.fifo.next_sequence;
-                    st.fifo.next_sequence += 1;
-                    Some(n)
-                }
+            let sequence_number = match (how, st.flavor.fifo()) {
+                (Arrival::Redrive { .. } | Arrival::MoveBack, Some(fifo)) => Some(fifo.next_sequence_number()),
                 _ => None,
             };
-            let (extra, sent_at, receive_count, first_receive) = match how {
-                Arrival::Restore => (e.extra, e.sent_at, e.receive_count, e.first_receive),
+            let (id, extra, sent_at, receive_count, first_receive) = match how {
+                Arrival::Restore => (e.id, e.extra, e.sent_at, e.receive_count, e.first_receive),
                 Arrival::Redrive { .. } => {
                     let mut x = e.extra.as_deref().cloned().unwrap_or_default();
                     x.dlq_source_arn = source.clone();
                     x.sequence_number = sequence_number.or(x.sequence_number);
+                    if self.is_fifo() {
+                        // A FIFO dead-letter copy is deduplicated by the original's message id.
+                        x.dedup_id = Some(Arc::from(e.id.to_string()));
+                    }
                     // Standard DLQs keep the original enqueue time for retention; FIFO ones reset it.
                     let sent_at = if self.is_fifo() { now } else { e.sent_at };
-                    (Some(Arc::new(x)), sent_at, e.receive_count, e.first_receive)
+                    (e.id, Some(Arc::new(x)), sent_at, e.receive_count, e.first_receive)
                 }
                 Arrival::MoveBack => {
                     let extra = e.extra.as_deref().cloned().and_then(|mut x| {
@@ -453,20 +453,13 @@ impl Queue {
                         let empty = x.attributes.is_empty() && x.group_id.is_none() && !self.is_fifo();
                         (!empty).then(|| Arc::new(x))
                     });
-                    (extra, now, 0, Timestamp::EPOCH)
+                    // Moved back by a task, a message is a new message: new id, new enqueue time.
+                    (MessageId::random(&mut st.rng), extra, now, 0, Timestamp::EPOCH)
                 }
             };
             st.insert(
                 now,
-                NewMessage {
-                    body: e.body,
-                    id: e.id,
-                    extra,
-                    sent_at,
-                    delay: Duration::ZERO,
-                    receive_count,
-                    first_receive,
-                },
+                NewMessage { body: e.body, id, extra, sent_at, delay: Duration::ZERO, receive_count, first_receive },
             );
         }
         drop(st);
@@ -487,7 +480,8 @@ impl Queue {
 pub(crate) enum Arrival<'a> {
     /// Into a dead-letter queue: keeps the receive count, records the source.
     Redrive { source_arn: &'a str },
-    /// Out of a dead-letter queue by a move task: a fresh receive count.
+    /// Out of a dead-letter queue by a move task: a new message (new id, enqueue
+    /// time and receive count).
     MoveBack,
     /// Back where it was, unchanged (a move that could not be completed).
     Restore,
@@ -517,11 +511,6 @@ pub(crate) enum Enqueued {
     Duplicate { original: MessageId, seq: u128 },
 }
 
-fn still_in_flight(st: &State, m: &ReceivedMessage) -> bool {
-    st.lookup(&m.receipt_handle)
-        .is_some_and(|(_, e)| e.state == MsgState::InFlight && e.receive_count == m.receive_count)
-}
-
 /// Checks what can be checked without the queue's lock.
 pub(crate) fn check_message(msg: &OutgoingMessage, fifo: bool) -> Result<(), QueueError> {
     if msg.body.is_empty() {
@@ -539,14 +528,12 @@ pub(crate) fn check_message(msg: &OutgoingMessage, fifo: bool) -> Result<(), Que
     }
     msg.attributes.validate(10, false).map_err(QueueError::InvalidParameterValue)?;
     if let Some(d) = msg.delay {
-        if fifo {
+        if fifo && !d.is_zero() {
             return Err(QueueError::InvalidParameterValue(
                 "a per-message delay is not allowed on a FIFO queue; set the queue's delay instead".into(),
             ));
         }
-        if d > MAX_DELAY {
-            return Err(QueueError::InvalidParameterValue(format!("delay must be 0 to 900 s, got {d:?}")));
-        }
+        check_whole_seconds("delay", d, MAX_DELAY)?;
     }
     if let Some(g) = &msg.group_id {
         check_fifo_id("message group id", g)?;
@@ -562,12 +549,19 @@ pub(crate) fn check_message(msg: &OutgoingMessage, fifo: bool) -> Result<(), Que
     Ok(())
 }
 
-/// Group ids, deduplication ids and attempt ids: 1–128 printable ASCII characters.
-fn check_fifo_id(what: &str, id: &str) -> Result<(), QueueError> {
-    if !is_valid_fifo_id(id) {
+/// A per-call duration (delay, visibility timeout): whole seconds up to `max`.
+fn check_whole_seconds(what: &str, d: Duration, max: Duration) -> Result<(), QueueError> {
+    if d > max || d.subsec_nanos() != 0 {
         return Err(QueueError::InvalidParameterValue(format!(
-            "{what} {id:?} must be 1 to 128 printable ASCII characters"
+            "{what} must be whole seconds from 0 to {} s, got {d:?}",
+            max.as_secs()
         )));
     }
     Ok(())
+}
+
+/// What deleting or changing the visibility of a FIFO message with a stale handle
+/// answers: its visibility timeout expired, or a later receive superseded it.
+fn expired_handle() -> QueueError {
+    QueueError::InvalidParameterValue("The receipt handle has expired".into())
 }

@@ -15,12 +15,13 @@ use bytes::Bytes;
 use rand::rngs::SmallRng;
 
 use super::config::QueueConfig;
-use super::fifo::FifoIndex;
+use super::flavor::{Flavor, Next};
 use super::types::{ReceiptHandle, ReceivedMessage};
 use crate::clock::Timestamp;
 use crate::message::{MessageAttributes, MessageId};
 
 mod chaos;
+mod retime;
 
 /// Where a message is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +101,8 @@ pub(crate) struct State {
     pub(crate) last_purge: Option<Timestamp>,
     pub(crate) created_at: Timestamp,
     pub(crate) modified_at: Timestamp,
-    pub(crate) fifo: FifoIndex,
+    /// Standard or FIFO: which visible message a receive takes next.
+    pub(crate) flavor: Flavor,
     queue_uid: u32,
     /// Secret key of the receipt-handle tags, from the OS, never from the seed.
     handle_key: [u64; 2],
@@ -111,10 +113,6 @@ pub(crate) struct State {
     live: usize,
     inflight: usize,
     delayed: usize,
-    /// Standard queues: never-received visible messages, in send order.
-    fresh: VecDeque<Ref>,
-    /// Standard queues: visible again after a delay, a timeout or a visibility change; by seq.
-    returned: BinaryHeap<Reverse<(u64, u32)>>,
     inflight_heap: BinaryHeap<Reverse<(Timestamp, u32, u32)>>,
     delay_heap: BinaryHeap<Reverse<(Timestamp, u32, u32)>>,
     /// Every message in send order with its send time, for retention and the age of
@@ -135,6 +133,7 @@ const MAX_TOTAL_VISIBILITY: Duration = Duration::from_secs(43_200);
 
 impl State {
     pub(crate) fn new(config: QueueConfig, queue_uid: u32, sender_id: Arc<str>, rng: SmallRng, now: Timestamp) -> Self {
+        let flavor = Flavor::new(config.fifo);
         State {
             config,
             deleted: false,
@@ -147,7 +146,7 @@ impl State {
             last_purge: None,
             created_at: now,
             modified_at: now,
-            fifo: FifoIndex::default(),
+            flavor,
             queue_uid,
             handle_key: rand::random(),
             sender_id,
@@ -157,8 +156,6 @@ impl State {
             live: 0,
             inflight: 0,
             delayed: 0,
-            fresh: VecDeque::new(),
-            returned: BinaryHeap::new(),
             inflight_heap: BinaryHeap::new(),
             delay_heap: BinaryHeap::new(),
             age: VecDeque::new(),
@@ -217,14 +214,10 @@ impl State {
             self.age_newest = sent_at;
             self.age.push_back((sent_at, r));
         }
-        if self.config.fifo {
-            self.fifo.push(group.unwrap_or_else(|| Arc::from("")), r, !delayed);
-        }
+        self.flavor.inserted(r, group.as_ref(), !delayed);
         if delayed {
             self.delayed += 1;
             self.delay_heap.push(Reverse((visible_at, r.0, r.1)));
-        } else if !self.config.fifo {
-            self.fresh.push_back(r);
         }
         r
     }
@@ -239,7 +232,7 @@ impl State {
             let r = (s, g);
             if self.entry(r).is_some_and(|e| e.state == MsgState::InFlight && e.visible_at == t) {
                 self.inflight -= 1;
-                self.make_visible(r, true);
+                self.make_visible(r);
             }
         }
         while let Some(&Reverse((t, s, g))) = self.delay_heap.peek() {
@@ -250,7 +243,7 @@ impl State {
             let r = (s, g);
             if self.entry(r).is_some_and(|e| e.state == MsgState::Delayed && e.visible_at == t) {
                 self.delayed -= 1;
-                self.make_visible(r, false);
+                self.make_visible(r);
             }
         }
         let retention = self.config.retention;
@@ -296,16 +289,12 @@ impl State {
     }
 
     /// A message became receivable again (delay over, visibility expired or reset).
-    fn make_visible(&mut self, r: Ref, was_in_flight: bool) {
+    fn make_visible(&mut self, r: Ref) {
         let Some(e) = self.entry_mut(r) else { return };
         e.state = MsgState::Visible;
         let seq = e.seq;
         let group = e.extra.as_ref().and_then(|x| x.group_id.clone());
-        if self.config.fifo {
-            self.fifo.visible(&group.unwrap_or_else(|| Arc::from("")), was_in_flight);
-        } else {
-            self.returned.push(Reverse((seq, r.0)));
-        }
+        self.flavor.visible(r, seq, group.as_ref());
     }
 
     /// Removes a message wherever it is; returns it.
@@ -318,10 +307,8 @@ impl State {
             MsgState::Delayed => self.delayed -= 1,
             MsgState::Visible => {}
         }
-        if self.config.fifo {
-            let group = e.extra.as_ref().and_then(|x| x.group_id.clone()).unwrap_or_else(|| Arc::from(""));
-            self.fifo.removed(&group, e.state == MsgState::InFlight, &self.slab);
-        }
+        let group = e.extra.as_ref().and_then(|x| x.group_id.as_ref());
+        self.flavor.removed(group, &self.slab);
         Some(e)
     }
 
@@ -329,14 +316,12 @@ impl State {
     pub(crate) fn clear(&mut self) {
         self.slab.clear();
         self.free.clear();
-        self.fresh.clear();
-        self.returned.clear();
         self.inflight_heap.clear();
         self.delay_heap.clear();
         self.age.clear();
         self.age_late.clear();
         self.age_newest = Timestamp::EPOCH;
-        self.fifo.clear_messages();
+        self.flavor.clear_messages();
         self.live = 0;
         self.inflight = 0;
         self.delayed = 0;
@@ -381,67 +366,17 @@ impl State {
         }
         let mut taken = Taken { messages: Vec::with_capacity(max.min(10)), ..Taken::default() };
         while taken.messages.len() < max {
-            if self.config.fifo {
-                let Some(group) = self.fifo.next_ready() else { break };
-                self.receive_group(now, &group, max, vt, max_receives, &mut taken);
-            } else {
-                let Some(r) = self.next_standard() else { break };
-                self.take_or_redrive(now, r, vt, max_receives, &mut taken);
+            match self.flavor.next(&self.slab, max - taken.messages.len()) {
+                None => break,
+                Some(Next::One(r)) => self.take_or_redrive(now, r, vt, max_receives, &mut taken),
+                Some(Next::Group(refs)) => {
+                    for r in refs {
+                        self.take_or_redrive(now, r, vt, max_receives, &mut taken);
+                    }
+                }
             }
         }
         taken
-    }
-
-    /// FIFO: takes consecutive visible messages of one unlocked group, in order.
-    fn receive_group(
-        &mut self,
-        now: Timestamp,
-        group: &Arc<str>,
-        max: usize,
-        vt: Duration,
-        max_receives: Option<u32>,
-        taken: &mut Taken,
-    ) {
-        let refs = self.fifo.candidates(group, max - taken.messages.len(), &self.slab);
-        for r in refs {
-            self.take_or_redrive(now, r, vt, max_receives, taken);
-        }
-    }
-
-    /// Standard: the visible message sent first.
-    fn next_standard(&mut self) -> Option<Ref> {
-        while let Some(&r) = self.fresh.front() {
-            if self.entry(r).is_some_and(|e| e.state == MsgState::Visible) {
-                break;
-            }
-            self.fresh.pop_front();
-        }
-        while let Some(&Reverse((seq, s))) = self.returned.peek() {
-            let r = (s, seq as u32);
-            if self.entry(r).is_some_and(|e| e.state == MsgState::Visible && e.seq == seq) {
-                break;
-            }
-            self.returned.pop();
-        }
-        let fresh = self.fresh.front().copied();
-        let back = self.returned.peek().map(|Reverse((seq, s))| (*seq, *s));
-        match (fresh, back) {
-            (None, None) => None,
-            (Some(f), Some((seq, s))) => {
-                let fseq = self.entry(f).map_or(u64::MAX, |e| e.seq);
-                if seq < fseq {
-                    self.returned.pop();
-                    Some((s, seq as u32))
-                } else {
-                    self.fresh.pop_front()
-                }
-            }
-            (Some(_), None) => self.fresh.pop_front(),
-            (None, Some((seq, s))) => {
-                self.returned.pop();
-                Some((s, seq as u32))
-            }
-        }
     }
 
     fn take_or_redrive(&mut self, now: Timestamp, r: Ref, vt: Duration, max_receives: Option<u32>, taken: &mut Taken) {
@@ -453,7 +388,6 @@ impl State {
             return;
         }
         let visible_at = now + vt;
-        let fifo = self.config.fifo;
         let sender_id = Arc::clone(&self.sender_id);
         let Some(e) = self.entry_mut(r) else { return };
         e.state = MsgState::InFlight;
@@ -473,12 +407,8 @@ impl State {
             extra: e.extra.clone(),
             sender_id,
         };
-        let group = if fifo { e.extra.as_ref().and_then(|x| x.group_id.clone()) } else { None };
         self.inflight += 1;
         self.inflight_heap.push(Reverse((visible_at, r.0, r.1)));
-        if let Some(g) = group {
-            self.fifo.taken(&g);
-        }
         let mut msg = msg;
         msg.receipt_handle = self.seal(msg.receipt_handle);
         taken.messages.push(msg);
@@ -543,7 +473,7 @@ impl State {
         e.visible_at = until;
         if d.is_zero() {
             self.inflight -= 1;
-            self.make_visible(r, true);
+            self.make_visible(r);
         } else {
             self.inflight_heap.push(Reverse((until, r.0, r.1)));
         }
@@ -554,15 +484,14 @@ impl State {
     pub(crate) fn drain_visible(&mut self, n: usize) -> Vec<Entry> {
         let mut out = Vec::new();
         while out.len() < n {
-            if self.config.fifo {
-                let Some(g) = self.fifo.next_ready() else { break };
-                let refs = self.fifo.candidates(&g, n - out.len(), &self.slab);
-                for r in refs {
-                    out.extend(self.remove(r));
+            match self.flavor.next(&self.slab, n - out.len()) {
+                None => break,
+                Some(Next::One(r)) => out.extend(self.remove(r)),
+                Some(Next::Group(refs)) => {
+                    for r in refs {
+                        out.extend(self.remove(r));
+                    }
                 }
-            } else {
-                let Some(r) = self.next_standard() else { break };
-                out.extend(self.remove(r));
             }
         }
         out

@@ -37,7 +37,8 @@ impl OutgoingMessage {
         OutgoingMessage { body: body.into(), ..Self::default() }
     }
 
-    /// Delays this message (0–15 min), overriding the queue's delay. Not allowed on FIFO queues.
+    /// Delays this message (whole seconds, 0–15 min), overriding the queue's delay. On
+    /// FIFO queues only a zero delay is accepted (the queue's delay applies).
     pub fn delay(mut self, d: Duration) -> Self {
         self.delay = Some(d);
         self
@@ -159,19 +160,26 @@ impl ReceiveOptions {
     }
 
     /// Long poll: wait up to `d` (0–20 s) for a message.
+    ///
+    /// On a [`ManualClock`](crate::ManualClock) a non-zero wait blocks until another
+    /// thread sends, changes a visibility or advances the clock: called from the only
+    /// thread that drives the clock, it never returns. Park the receive on a consumer
+    /// thread, wait until [`Queue::waiting_receives`](crate::Queue::waiting_receives)
+    /// reports it, then advance the clock (the crate tutorial shows this).
     pub fn wait(mut self, d: Duration) -> Self {
         self.wait = Some(d);
         self
     }
 
-    /// Visibility timeout for the messages of this receive only (0–12 h).
+    /// Visibility timeout for the messages of this receive only (whole seconds, 0–12 h).
     pub fn visibility_timeout(mut self, d: Duration) -> Self {
         self.visibility_timeout = Some(d);
         self
     }
 
     /// FIFO: a receive request attempt id (≤128 characters). Retrying a receive with
-    /// the same id within 5 minutes returns the same messages and receipt handles.
+    /// the same id within 5 minutes returns the same messages and receipt handles, and
+    /// hides them for a fresh visibility timeout from the retry.
     pub fn attempt_id(mut self, id: impl Into<String>) -> Self {
         self.attempt_id = Some(id.into());
         self

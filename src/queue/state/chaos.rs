@@ -25,7 +25,7 @@ impl State {
         let mut taken = Taken { messages: Vec::with_capacity(max.min(10)), ..Taken::default() };
         let mut copies = Vec::new();
         while taken.messages.len() < max {
-            let Some(r) = self.next_standard() else { break };
+            let Some(r) = self.flavor.next_standard(&self.slab) else { break };
             let before = taken.messages.len();
             self.take_or_redrive(now, r, vt, max_receives, &mut taken);
             // A duplicate: a second copy of the message, as a service keeping copies on
