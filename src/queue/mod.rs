@@ -19,6 +19,7 @@
 
 mod batch;
 mod config;
+mod deliver;
 mod error;
 mod flavor;
 mod move_task;
@@ -43,7 +44,6 @@ pub use config::{
 };
 pub use error::QueueError;
 pub use move_task::{MoveTask, MoveTaskStatus};
-pub(crate) use throttle::Action;
 pub use throttle::{FIFO_CALLS_PER_SECOND, FIFO_HIGH_THROUGHPUT_CALLS_PER_SECOND};
 pub use types::{
     OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt, SystemAttributes,
@@ -76,6 +76,8 @@ pub(crate) struct QueueShared {
     /// Set once when the queue is deleted; read without the state lock, so a queue
     /// can ask whether its dead-letter queue exists while holding its own lock.
     deleted: AtomicBool,
+    /// What happened, when the cloud keeps a journal.
+    journal: Arc<crate::journal::Journal>,
 }
 
 /// A handle to one queue. Cheap to clone, `Send + Sync`; every clone sees the same
@@ -153,7 +155,7 @@ impl Queue {
 
     /// Wakes one long poll after a message was enqueued through `prepare` and
     /// `enqueue` (what `send_message` does after its own enqueue).
-    pub(crate) fn notify_sent(&self) {
+    fn notify_sent(&self) {
         self.shared.cond.notify_one();
     }
 
@@ -260,6 +262,7 @@ impl Cloud {
             }),
             cond: Condvar::new(),
             deleted: AtomicBool::new(false),
+            journal: self.journal_handle(),
         });
         self.metrics().register(NAMESPACE, name, &shared);
         let q = Queue { shared };

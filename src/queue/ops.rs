@@ -13,6 +13,7 @@ use super::throttle::Action;
 use super::types::{OutgoingMessage, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage, SendReceipt};
 use super::{Queue, QueueConfig, QueueError};
 use crate::clock::Timestamp;
+use crate::journal::JournalEntry;
 use crate::message::{first_invalid_body_char, is_plain_text, MessageId};
 
 impl Queue {
@@ -34,14 +35,16 @@ impl Queue {
         let mut st = self.shared.state.lock();
         self.admit(&mut st, Action::Send, now)?;
         let prepared = self.prepare(&mut st, now, &msg)?;
+        let duplicate = matches!(prepared, Prepared::Duplicate { .. });
         let receipt = self.enqueue(&mut st, now, msg, prepared);
         drop(st);
         self.shared.cond.notify_one();
+        self.note(now, "send", &receipt.message_id, || if duplicate { "duplicate".into() } else { String::new() });
         Ok(receipt)
     }
 
     /// Validates a message against the queue's settings and works out its FIFO ids.
-    pub(crate) fn prepare(
+    pub(super) fn prepare(
         &self,
         st: &mut State,
         now: Timestamp,
@@ -69,7 +72,7 @@ impl Queue {
     }
 
     /// Puts a prepared message in the queue; returns its receipt.
-    pub(crate) fn enqueue(&self, st: &mut State, now: Timestamp, msg: OutgoingMessage, p: Prepared) -> SendReceipt {
+    pub(super) fn enqueue(&self, st: &mut State, now: Timestamp, msg: OutgoingMessage, p: Prepared) -> SendReceipt {
         let body = msg.body.clone(); // the receipt keeps it for its lazy MD5
                                      // A duplicate's receipt still reports the MD5 of the attributes it was sent with.
         let attributes = (!msg.attributes.is_empty() && matches!(p, Prepared::Duplicate { .. })).then(|| {
@@ -93,7 +96,7 @@ impl Queue {
 
     /// Puts a prepared message in the queue without making a receipt: the path of
     /// deliveries (topic fan-out), where nobody reads one.
-    pub(crate) fn enqueue_quiet(&self, st: &mut State, now: Timestamp, msg: OutgoingMessage, p: Prepared) -> Enqueued {
+    pub(super) fn enqueue_quiet(&self, st: &mut State, now: Timestamp, msg: OutgoingMessage, p: Prepared) -> Enqueued {
         st.tick(now);
         let (delay, dedup_key, dedup_id) = match p {
             Prepared::Duplicate { original, seq } => {
@@ -214,9 +217,19 @@ impl Queue {
             if let (Some(fifo), Some(a), false) = (st.flavor.fifo(), &opts.attempt_id, taken.messages.is_empty()) {
                 fifo.remember_attempt(now, a.clone(), taken.messages.clone());
             }
+            for m in &taken.messages {
+                self.note(now, "receive", &m.message_id(), || format!("receive count {}", m.receive_count()));
+            }
             if !taken.to_dlq.is_empty() {
                 drop(st);
                 if let Some(r) = &redrive {
+                    for e in &taken.to_dlq {
+                        self.shared.journal.record_with(|| {
+                            JournalEntry::new(now, "sqs", self.name(), "redrive", e.id.to_string())
+                                .with_peer("sqs", r.dead_letter_queue.name())
+                                .with_detail(format!("after {} receives", e.receive_count))
+                        });
+                    }
                     r.dead_letter_queue.accept_moved(taken.to_dlq, Arrival::Redrive { source_arn: self.arn() });
                 }
                 if !taken.messages.is_empty() {
@@ -278,9 +291,11 @@ impl Queue {
         if self.is_fifo() && (e.receive_count != handle.count || e.state != MsgState::InFlight) {
             return Err(expired_handle());
         }
+        let id = e.id;
         st.remove(r);
         st.counters.deleted += 1;
         drop(st);
+        self.note(now, "delete", &id, String::new);
         if self.is_fifo() {
             // The group may be unlocked now.
             self.shared.cond.notify_all();
@@ -414,7 +429,7 @@ impl Queue {
     }
 
     /// Takes messages moved here from another queue (or put back here).
-    pub(crate) fn accept_moved(&self, entries: Vec<Entry>, how: Arrival<'_>) {
+    pub(super) fn accept_moved(&self, entries: Vec<Entry>, how: Arrival<'_>) {
         let now = self.now();
         let mut st = self.shared.state.lock();
         if st.deleted {
@@ -470,7 +485,7 @@ impl Queue {
         QueueError::QueueDoesNotExist { name: self.name().to_owned() }
     }
 
-    pub(crate) fn state(&self) -> parking_lot::MutexGuard<'_, State> {
+    pub(super) fn state(&self) -> parking_lot::MutexGuard<'_, State> {
         self.shared.state.lock()
     }
 }
@@ -564,4 +579,13 @@ fn check_whole_seconds(what: &str, d: Duration, max: Duration) -> Result<(), Que
 /// answers: its visibility timeout expired, or a later receive superseded it.
 fn expired_handle() -> QueueError {
     QueueError::InvalidParameterValue("The receipt handle has expired".into())
+}
+
+impl Queue {
+    /// Journals `action` on a message of this queue (built only when the journal is on).
+    pub(crate) fn note(&self, now: Timestamp, action: &'static str, id: &MessageId, detail: impl FnOnce() -> String) {
+        self.shared
+            .journal
+            .record_with(|| JournalEntry::new(now, "sqs", self.name(), action, id.to_string()).with_detail(detail()));
+    }
 }

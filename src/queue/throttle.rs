@@ -41,7 +41,7 @@ impl Throttle {
 
     /// Counts one call of `action` at `now`; false when this second's quota is spent
     /// (the refused call is not counted).
-    pub(crate) fn admit(&mut self, action: Action, now: Timestamp) -> bool {
+    pub(super) fn admit(&mut self, action: Action, now: Timestamp) -> bool {
         let second = now.as_nanos() / 1_000_000_000;
         let w = &mut self.windows[action as usize];
         if w.0 != second {
@@ -62,7 +62,7 @@ impl Throttle {
 impl Queue {
     /// Counts a call against the FIFO throttling quota, when throttling is emulated.
     #[inline(always)]
-    pub(crate) fn admit(&self, st: &mut State, action: Action, now: Timestamp) -> Result<(), QueueError> {
+    pub(super) fn admit(&self, st: &mut State, action: Action, now: Timestamp) -> Result<(), QueueError> {
         if self.shared.throttled {
             self.admit_throttled(st, action, now)
         } else {

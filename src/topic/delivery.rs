@@ -26,7 +26,7 @@ use super::{Counters, Topic, TopicShared};
 use crate::clock::Timestamp;
 use crate::journal::JournalEntry;
 use crate::message::first_invalid_body_char;
-use crate::queue::{Action, OutgoingMessage, Queue, QueueError};
+use crate::queue::{OutgoingMessage, Queue, QueueError};
 
 /// What one publish computes at most once, whatever the number of subscriptions.
 struct FanOut<'a> {
@@ -203,7 +203,7 @@ fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, payload: Pay
         if let Some(a) = attrs {
             out = out.attributes(a.clone());
         }
-        send_checked(q, with_group_ids(out, msg, q, topic.config.fifo), now)
+        q.deliver(with_group_ids(out, msg, q, topic.config.fifo), now)
     });
     match sent {
         Some(Ok(())) => Outcome::Delivered,
@@ -217,20 +217,6 @@ fn try_queue(topic: &TopicShared, sub: &SubShared, msg: &Published, payload: Pay
 
 /// A queue takes at most this many attributes per message.
 const MAX_QUEUE_ATTRIBUTES: usize = 10;
-
-/// Sends a message whose body characters, attributes and FIFO ids the topic has
-/// already checked once for all subscribers; the queue still checks what depends on
-/// it (existence, size, deduplication).
-fn send_checked(q: &Queue, msg: OutgoingMessage, now: Timestamp) -> Result<(), QueueError> {
-    let mut st = q.state();
-    // A delivery is a send like any other: it counts against a throttled queue's quota.
-    q.admit(&mut st, Action::Send, now)?;
-    let prepared = q.prepare(&mut st, now, &msg)?;
-    q.enqueue_quiet(&mut st, now, msg, prepared);
-    drop(st);
-    q.notify_sent();
-    Ok(())
-}
 
 /// The message ids a queue message carries: a FIFO queue gets the group and
 /// deduplication ids; a standard queue gets the group id of a standard topic's
