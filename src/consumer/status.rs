@@ -122,6 +122,9 @@ pub struct WorkerStatus {
     pub shards: Vec<ShardStatus>,
     /// Recent issues, oldest first (the last 100).
     pub issues: Vec<WorkerIssue>,
+    /// Child shards no worker may start yet, with the parents they wait for (those not
+    /// at `SHARD_END`), as of the worker's last look for leases.
+    pub waiting_on_parents: Vec<(ShardId, Vec<ShardId>)>,
     /// Records handed to processors so far.
     pub records_processed: u64,
     /// Whether the worker stopped (shut down or killed).

@@ -60,6 +60,7 @@ struct Bookkeeping {
     stopped: bool,
     issues: Vec<WorkerIssue>,
     snapshot: Vec<ShardStatus>,
+    waiting: Vec<(ShardId, Vec<ShardId>)>,
     task: Option<TaskId>,
 }
 
@@ -276,6 +277,10 @@ impl Worker {
             }
         }
         consumers.retain(|_, c| !c.is_done());
+        if !report.ended.is_empty() {
+            // Children may be ready now: look for them next round, not a take interval later.
+            sh.book.lock().last_take = None;
+        }
         sh.records_processed.fetch_add(report.records, Ordering::Relaxed);
         sh.millis_behind_latest.store(behind, Ordering::Relaxed);
         Ok(report)
@@ -339,6 +344,7 @@ impl Worker {
         let mut seen = Vec::new();
         {
             let mut b = sh.book.lock();
+            b.waiting.clear();
             for l in leases {
                 let o = b.observed.entry(l.shard_id).or_insert(Observation { counter: l.counter, since: now });
                 if o.counter != l.counter {
@@ -348,6 +354,9 @@ impl Worker {
                 let ready = l.parent_shard_ids.iter().all(|p| finished.contains(p) || !known.contains(p));
                 if !l.is_finished() && ready {
                     seen.push(Seen { shard: l.shard_id, owner: l.owner.as_deref(), last_moved: o.since });
+                } else if !ready {
+                    let parents = l.parent_shard_ids.iter().filter(|p| !finished.contains(p)).copied().collect();
+                    b.waiting.push((l.shard_id, parents));
                 }
             }
         }
@@ -398,6 +407,7 @@ impl Worker {
             shards: b.snapshot.clone(),
             issues: b.issues.clone(),
             records_processed: self.shared.records_processed.load(Ordering::Relaxed),
+            waiting_on_parents: b.waiting.clone(),
             stopped: b.stopped,
         }
     }
