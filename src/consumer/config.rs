@@ -25,6 +25,8 @@ pub(crate) struct WorkerConfig {
     pub poll_interval: Duration,
     pub max_records: usize,
     pub initial_position: StartingPosition,
+    /// The registered consumer to subscribe as, when retrieving by fan-out.
+    pub fan_out: Option<String>,
 }
 
 impl WorkerConfig {
@@ -70,6 +72,7 @@ impl Consumer {
                 poll_interval: DEFAULT_POLL_INTERVAL,
                 max_records: MAX_GET_RECORDS_LIMIT,
                 initial_position: StartingPosition::Latest,
+                fan_out: None,
             },
             take_interval_set: false,
         }
@@ -151,6 +154,14 @@ impl ConsumerBuilder {
         self
     }
 
+    /// Retrieves records by enhanced fan-out as the registered stream consumer
+    /// `consumer_name` (registered at `build` if it is not yet), instead of polling
+    /// with `get_records`.
+    pub fn fan_out(mut self, consumer_name: &str) -> Self {
+        self.cfg.fan_out = Some(consumer_name.to_owned());
+        self
+    }
+
     /// Makes a fresh processor for each shard lease the worker takes.
     pub fn processor<P, F>(mut self, factory: F) -> Self
     where
@@ -166,7 +177,8 @@ impl ConsumerBuilder {
     /// `{application}/{worker_id}`.
     ///
     /// Errors: `ValidationException` for a missing processor, an empty id or
-    /// application name, a zero duration, or `max_records` outside 1–10,000.
+    /// application name, a zero duration, or `max_records` outside 1–10,000; the
+    /// registration's errors with [`fan_out`](ConsumerBuilder::fan_out).
     pub fn build(self) -> Result<Worker, ConsumerError> {
         let bad = |m: &str| Err(ConsumerError::Validation(m.to_owned()));
         let c = &self.cfg;
@@ -182,6 +194,12 @@ impl ConsumerBuilder {
         }
         if c.max_records == 0 || c.max_records > MAX_GET_RECORDS_LIMIT {
             return bad("max_records must be between 1 and 10000");
+        }
+        if let Some(name) = &c.fan_out {
+            match self.cloud.register_stream_consumer(&self.stream, name) {
+                Ok(_) | Err(ConsumerError::ResourceInUse(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         let table = self.leases.unwrap_or_default();
         let resource = format!("{}/{}", c.application, c.worker_id);

@@ -7,9 +7,12 @@ use crate::stream::{ShardId, StreamError};
 /// client-library failures the name the Kinesis Client Library uses.
 ///
 /// ```
-/// use localcloud::consumer::{ConsumerError, LeaseTable};
-/// let err = LeaseTable::file("/nonexistent-dir/leases.json").list().unwrap_err();
+/// use localcloud::consumer::{ExtendedSequenceNumber, Lease, LeaseTable};
+/// let table = LeaseTable::file("/nonexistent-dir/leases.json");
+/// let lease = Lease::new("shardId-000000000000".parse()?, ExtendedSequenceNumber::TrimHorizon, vec![]);
+/// let err = table.create_if_absent(&lease).unwrap_err();
 /// assert_eq!(err.code(), "KinesisClientLibDependencyException");
+/// # Ok::<(), localcloud::StreamError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -46,6 +46,7 @@
 
 mod config;
 mod error;
+mod fanout;
 mod file;
 mod lease;
 mod processor;
@@ -57,6 +58,10 @@ mod worker;
 
 pub use config::{Consumer, ConsumerBuilder, DEFAULT_FAILOVER_TIME, DEFAULT_POLL_INTERVAL};
 pub use error::ConsumerError;
+pub use fanout::{
+    ShardSubscription, StreamConsumer, StreamConsumerStatus, SubscribeToShardEvent, FAN_OUT_BYTES_PER_SEC,
+    MAX_CONSUMERS_PER_STREAM, SUBSCRIPTION_LIFETIME,
+};
 pub use lease::{ExtendedSequenceNumber, Lease};
 pub use processor::{Checkpointer, ConsumerState, ProcessRecordsInput, ShardRecordProcessor, ShutdownReason};
 pub use status::{ShardStatus, WorkerIssue, WorkerStatus};

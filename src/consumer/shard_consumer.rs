@@ -5,9 +5,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::processor::{Checkpointer, ConsumerState, ProcessRecordsInput, ShardRecordProcessor, ShutdownReason};
 use super::status::WorkerIssue;
-use super::{ExtendedSequenceNumber, LeaseTable};
+use super::{ConsumerError, ExtendedSequenceNumber, LeaseTable, ShardSubscription};
 use crate::clock::Timestamp;
-use crate::stream::{ShardId, ShardIterator, StartingPosition, Stream, StreamError};
+use crate::cloud::WeakCloud;
+use crate::stream::{Record, Shard, ShardId, ShardIterator, StartingPosition, Stream};
 
 /// What a step needs from its worker.
 pub(crate) struct Ctx<'a> {
@@ -35,6 +36,23 @@ pub(crate) struct ShardConsumer {
     iterator: Option<ShardIterator>,
     /// Where to open a new iterator: after the last record handed out.
     resume: Option<StartingPosition>,
+    retrieval: Retrieval,
+}
+
+/// How records reach the processor.
+pub(crate) enum Retrieval {
+    /// `get_records` with a shard iterator.
+    Polling,
+    /// Pushed by a `SubscribeToShard` subscription of a registered consumer.
+    FanOut { cloud: WeakCloud, consumer: String, sub: Option<Box<ShardSubscription>> },
+}
+
+/// One read's worth of records, however retrieved.
+struct Fetched {
+    records: Vec<Record>,
+    millis_behind_latest: u64,
+    child_shards: Vec<Shard>,
+    ended: bool,
 }
 
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
@@ -45,7 +63,7 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 }
 
 impl ShardConsumer {
-    pub fn new(cp: Checkpointer, processor: Box<dyn ShardRecordProcessor>) -> Self {
+    pub fn new(cp: Checkpointer, processor: Box<dyn ShardRecordProcessor>, retrieval: Retrieval) -> Self {
         ShardConsumer {
             state: ConsumerState::WaitingOnParentShards,
             reason: None,
@@ -53,6 +71,7 @@ impl ShardConsumer {
             processor,
             iterator: None,
             resume: None,
+            retrieval,
         }
     }
 
@@ -140,25 +159,17 @@ impl ShardConsumer {
             self.state = ConsumerState::ShutdownComplete;
             return;
         };
-        let iterator = match self.iterator.take() {
-            Some(it) => it,
-            None => match ctx.stream.shard_iterator(&shard, resume) {
-                Ok(it) => it,
-                Err(e) => return self.read_failed(ctx, out, e),
-            },
-        };
-        let batch = match ctx.stream.get_records(&iterator, ctx.max_records) {
-            Ok(b) => b,
+        let fetched = match self.fetch(ctx, resume) {
+            Ok(f) => f,
             Err(e) => return self.read_failed(ctx, out, e),
         };
-        out.millis_behind_latest = Some(batch.millis_behind_latest());
-        let ended = batch.next_iterator().is_none();
-        self.iterator = batch.next_iterator().cloned();
+        out.millis_behind_latest = Some(fetched.millis_behind_latest);
+        let ended = fetched.ended;
         let input = ProcessRecordsInput {
             shard_id: shard,
-            millis_behind_latest: batch.millis_behind_latest(),
-            child_shards: batch.child_shards().to_vec(),
-            records: batch.into_records(),
+            millis_behind_latest: fetched.millis_behind_latest,
+            child_shards: fetched.child_shards,
+            records: fetched.records,
         };
         if let Some(last) = input.records.last() {
             let last = *last.sequence_number();
@@ -185,17 +196,57 @@ impl ShardConsumer {
         }
     }
 
+    fn fetch(&mut self, ctx: &Ctx<'_>, resume: StartingPosition) -> Result<Fetched, ConsumerError> {
+        let shard = self.shard();
+        if let Retrieval::FanOut { cloud, consumer, sub } = &mut self.retrieval {
+            let live = match sub {
+                Some(s) => !s.is_finished(),
+                None => false,
+            };
+            if !live {
+                let cloud = cloud.upgrade().ok_or_else(|| ConsumerError::NotFound("the cloud is gone".into()))?;
+                *sub = Some(Box::new(cloud.subscribe_to_shard(ctx.stream, consumer, &shard, resume)?));
+            }
+            let s = sub.as_mut().expect("subscribed above");
+            let mut f =
+                Fetched { records: Vec::new(), millis_behind_latest: 0, child_shards: Vec::new(), ended: false };
+            while f.records.len() < ctx.max_records {
+                let Some(event) = s.next_event() else { break };
+                f.millis_behind_latest = event.millis_behind_latest();
+                f.ended |= event.is_at_shard_end();
+                f.child_shards.extend_from_slice(event.child_shards());
+                f.records.extend_from_slice(event.records());
+            }
+            return Ok(f);
+        }
+        let iterator = match self.iterator.take() {
+            Some(it) => it,
+            None => ctx.stream.shard_iterator(&shard, resume)?,
+        };
+        let batch = ctx.stream.get_records(&iterator, ctx.max_records)?;
+        self.iterator = batch.next_iterator().cloned();
+        Ok(Fetched {
+            ended: batch.next_iterator().is_none(),
+            millis_behind_latest: batch.millis_behind_latest(),
+            child_shards: batch.child_shards().to_vec(),
+            records: batch.into_records(),
+        })
+    }
+
     /// Forgets everything handed out since the last checkpoint.
     fn rewind(&mut self) {
         self.iterator = None;
+        if let Retrieval::FanOut { sub, .. } = &mut self.retrieval {
+            *sub = None;
+        }
         self.resume = self.cp.held.checkpoint.resume_position();
         self.cp.largest = self.cp.held.checkpoint;
     }
 
-    fn read_failed(&mut self, ctx: &Ctx<'_>, out: &mut StepOutcome, e: StreamError) {
+    fn read_failed(&mut self, ctx: &Ctx<'_>, out: &mut StepOutcome, error: ConsumerError) {
         // An expired iterator is reopened next round from `resume`; throttling waits.
         self.iterator = None;
-        out.issues.push(WorkerIssue::ReadFailed { at: ctx.now, shard: self.shard(), error: e.into() });
+        out.issues.push(WorkerIssue::ReadFailed { at: ctx.now, shard: self.shard(), error });
     }
 
     fn shut_down(&mut self, out: &mut StepOutcome) {

@@ -13,7 +13,7 @@ use rand::Rng;
 
 use super::config::WorkerConfig;
 use super::processor::{Checkpointer, ShardRecordProcessor, ShutdownReason};
-use super::shard_consumer::{Ctx, ShardConsumer};
+use super::shard_consumer::{Ctx, Retrieval, ShardConsumer};
 use super::status::{ShardStatus, WorkerIssue, WorkerStatus};
 use super::taker::{self, Seen, Take};
 use super::{ConsumerError, ExtendedSequenceNumber, Lease, LeaseTable};
@@ -391,7 +391,11 @@ impl Worker {
                 app: Arc::clone(&sh.cfg.application),
                 worker_id: Arc::clone(&sh.cfg.worker_id),
             };
-            if let Some(old) = consumers.insert(shard, ShardConsumer::new(cp, processor)) {
+            let retrieval = match &sh.cfg.fan_out {
+                Some(name) => Retrieval::FanOut { cloud: sh.cloud.clone(), consumer: name.clone(), sub: None },
+                None => Retrieval::Polling,
+            };
+            if let Some(old) = consumers.insert(shard, ShardConsumer::new(cp, processor, retrieval)) {
                 drop(old); // a lease this worker had stopped renewing and took back
             }
             taken.push(shard);
