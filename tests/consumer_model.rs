@@ -9,14 +9,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use consumer_support::*;
-use localcloud::consumer::{ExtendedSequenceNumber, LeaseTable, Worker};
-use localcloud::{PutRecord, ShardId, StreamConfig};
+use localcloud::consumer::{Consumer, ExtendedSequenceNumber, LeaseTable, Worker};
+use localcloud::{PutRecord, ShardId, StartingPosition, StreamConfig};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Op {
     Put(u8),
     Join,
+    /// A worker that retrieves by enhanced fan-out instead of polling.
+    JoinFanOut,
     Crash(usize),
     Stall(usize, u64),
     Split(usize),
@@ -29,6 +31,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (1u8..20).prop_map(Op::Put),
         1 => Just(Op::Join),
+        1 => Just(Op::JoinFanOut),
         1 => (0usize..4).prop_map(Op::Crash),
         1 => (0usize..4, 5u64..40).prop_map(|(i, s)| Op::Stall(i, s)),
         1 => (0usize..8).prop_map(Op::Split),
@@ -87,6 +90,24 @@ impl Model {
             Op::Join => {
                 self.joined += 1;
                 let w = worker(&self.cloud, &self.stream, &self.leases, &format!("w{}", self.joined), &self.log);
+                self.workers.push((w, None));
+            }
+            Op::JoinFanOut => {
+                self.joined += 1;
+                let (log, name) = (self.log.clone(), format!("w{}", self.joined));
+                let w = Consumer::builder(&self.cloud, &self.stream, "app")
+                    .leases(self.leases.clone())
+                    .worker_id(&name)
+                    .initial_position(StartingPosition::TrimHorizon)
+                    .fan_out("app-efo")
+                    .processor(move || Recorder {
+                        worker: name.clone(),
+                        shard: None,
+                        log: log.clone(),
+                        behaviour: Default::default(),
+                    })
+                    .build()
+                    .unwrap();
                 self.workers.push((w, None));
             }
             Op::Crash(i) => {

@@ -11,7 +11,7 @@ use localcloud::{ChaosConfig, Cloud, PutRecord, StreamConfig};
 #[test]
 fn a_started_worker_reads_every_poll_interval_on_virtual_time() {
     let cloud = cloud();
-    let s = cloud.create_stream("clicks", StreamConfig::with_shards(2)).unwrap();
+    let s = cloud.create_stream("clicks", StreamConfig::with_shards(2).enforce_limits(true)).unwrap();
     let (leases, log) = (LeaseTable::in_memory(), Log::default());
     let w = worker(&cloud, &s, &leases, "w1", &log);
     w.start();

@@ -241,3 +241,50 @@ fn bad_settings_are_rejected_at_build() {
         .unwrap_err();
     assert_eq!(err.code(), "ValidationException");
 }
+
+struct Preparer;
+impl ShardRecordProcessor for Preparer {
+    fn process_records(&mut self, batch: &ProcessRecordsInput, cp: &mut Checkpointer) {
+        cp.prepare_checkpoint(batch.records().last().unwrap().sequence_number()).unwrap();
+    }
+    fn shard_ended(&mut self, cp: &mut Checkpointer) {
+        cp.checkpoint().unwrap();
+    }
+}
+
+#[test]
+fn a_prepared_checkpoint_is_pending_until_checkpointed() {
+    let cloud = cloud();
+    let s = cloud.create_stream("clicks", StreamConfig::with_shards(1)).unwrap();
+    let a = s.put_record(PutRecord::new("k", "a")).unwrap();
+    let leases = LeaseTable::in_memory();
+    let w = Consumer::builder(&cloud, &s, "app")
+        .leases(leases.clone())
+        .initial_position(StartingPosition::TrimHorizon)
+        .processor(|| Preparer)
+        .build()
+        .unwrap();
+    w.run_once().unwrap();
+    let lease = &leases.list().unwrap()[0];
+    assert_eq!(lease.pending_checkpoint(), Some(ExtendedSequenceNumber::Sequence(*a.sequence_number())));
+    assert_eq!(lease.checkpoint(), ExtendedSequenceNumber::TrimHorizon);
+}
+
+#[test]
+fn owner_switches_since_checkpoint_count_takeovers_without_progress() {
+    let cloud = cloud();
+    let s = cloud.create_stream("clicks", StreamConfig::with_shards(1)).unwrap();
+    s.put_record(PutRecord::new("k", "a")).unwrap();
+    let (leases, log) = (LeaseTable::in_memory(), Log::default());
+    let never = Arc::new(Mutex::new(Behaviour { checkpoint_batches: false, ..Behaviour::default() }));
+    let w1 = worker_with(&cloud, &s, &leases, "w1", &log, &never);
+    w1.run_once().unwrap();
+    w1.kill();
+    let w2 = worker_with(&cloud, &s, &leases, "w2", &log, &never);
+    w2.run_once().unwrap();
+    cloud.advance(FAILOVER * 2);
+    w2.run_once().unwrap();
+    let lease = &leases.list().unwrap()[0];
+    assert_eq!((lease.owner(), lease.owner_switches_since_checkpoint()), (Some("w2"), 2));
+    assert_eq!(log.data(), vec!["a", "a"]);
+}
