@@ -34,6 +34,8 @@ pub struct ChaosConfig {
     pub(crate) duplicate_rate: f64,
     pub(crate) reorder: bool,
     pub(crate) short_receive_rate: f64,
+    pub(crate) lease_loss_rate: f64,
+    pub(crate) stall_rate: f64,
 }
 
 impl ChaosConfig {
@@ -45,7 +47,7 @@ impl ChaosConfig {
     /// A mix close to what a busy standard queue shows: 1% duplicates, shuffled
     /// receives, and 10% short receives.
     pub fn standard_queue() -> Self {
-        ChaosConfig { duplicate_rate: 0.01, reorder: true, short_receive_rate: 0.1 }
+        ChaosConfig { duplicate_rate: 0.01, reorder: true, short_receive_rate: 0.1, ..Self::default() }
     }
 
     /// The chance (0 to 1) that a received message is delivered again.
@@ -67,9 +69,29 @@ impl ChaosConfig {
         self
     }
 
+    /// The chance (0 to 1), at each renewal of each held lease, that a stream
+    /// consumer worker fails to renew it and so loses it: its processor hears
+    /// `lease_lost` and another worker takes the lease after the failover time.
+    pub fn lease_losses(mut self, rate: f64) -> Self {
+        self.lease_loss_rate = clamp_rate(rate);
+        self
+    }
+
+    /// The chance (0 to 1), at each round of a stream consumer worker, that the
+    /// worker stalls (a long pause, a slow batch) for 1.5 × its failover time: it
+    /// renews nothing meanwhile, so other workers may take its leases.
+    pub fn worker_stalls(mut self, rate: f64) -> Self {
+        self.stall_rate = clamp_rate(rate);
+        self
+    }
+
     /// Whether anything is on.
     pub fn is_active(&self) -> bool {
-        self.duplicate_rate > 0.0 || self.reorder || self.short_receive_rate > 0.0
+        self.duplicate_rate > 0.0
+            || self.reorder
+            || self.short_receive_rate > 0.0
+            || self.lease_loss_rate > 0.0
+            || self.stall_rate > 0.0
     }
 }
 

@@ -197,6 +197,7 @@
 mod chaos;
 mod clock;
 mod cloud;
+pub mod consumer;
 mod dedup;
 mod error;
 pub mod journal;
