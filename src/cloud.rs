@@ -186,7 +186,6 @@ impl Cloud {
     }
 
     /// The journal, for services to keep beside their clock.
-    #[allow(dead_code)] // services keep it as they are wired in
     pub(crate) fn journal_handle(&self) -> Arc<Journal> {
         Arc::clone(&self.inner.journal)
     }

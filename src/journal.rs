@@ -36,7 +36,6 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
-    #[allow(dead_code)] // services write their entries as they are wired in
     /// An entry for `action` on `resource` of `service` (`sqs`, `sns`, …) about
     /// `subject` (a message, record or invocation id; may be empty).
     pub(crate) fn new(
@@ -59,14 +58,12 @@ impl JournalEntry {
 
     /// The other party of the action, as `service:resource` (a delivery's queue, a
     /// redrive's dead-letter queue, an invoked function).
-    #[allow(dead_code)] // used as services journal their hand-offs
     pub(crate) fn with_peer(mut self, service: &str, resource: &str) -> Self {
         self.peer = Some(format!("{service}:{resource}"));
         self
     }
 
     /// The outcome or any other detail.
-    #[allow(dead_code)]
     pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = detail.into();
         self
@@ -155,7 +152,6 @@ impl Journal {
     /// Records the entry `make` builds, only when the journal is on: when it is off
     /// the entry is never built.
     #[inline]
-    #[allow(dead_code)]
     pub(crate) fn record_with(&self, make: impl FnOnce() -> JournalEntry) {
         if self.enabled {
             self.push(make());
@@ -163,7 +159,6 @@ impl Journal {
     }
 
     #[cold]
-    #[allow(dead_code)]
     fn push(&self, e: JournalEntry) {
         self.entries.lock().push(e);
     }

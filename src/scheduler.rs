@@ -177,13 +177,13 @@ impl Scheduler {
     }
 
     /// Runs `task` as soon as a driver gets to it.
-    #[allow(dead_code)] // used by the services that invoke later
+    #[allow(dead_code)] // not every service needs it
     pub(crate) fn schedule_now(&self, task: Task) -> TaskId {
         self.schedule_at(self.shared.clock.now(), task)
     }
 
     /// Runs `task` after `delay` from now.
-    #[allow(dead_code)] // used by the services that poll and renew
+    #[allow(dead_code)] // not every service needs it
     pub(crate) fn schedule_after(&self, delay: Duration, task: Task) -> TaskId {
         self.schedule_at(self.shared.clock.now() + delay, task)
     }
@@ -191,7 +191,6 @@ impl Scheduler {
     /// Runs `task` at `first`, then whenever it asks (its return value), until it
     /// returns `None` or is cancelled. The id stays the same across runs. A panic in
     /// the task ends it.
-    #[allow(dead_code)] // used by the services that poll and renew
     pub(crate) fn schedule_repeating(&self, first: Timestamp, task: RepeatingTask) -> TaskId {
         self.insert(first, Work::Repeat(task))
     }
@@ -215,7 +214,6 @@ impl Scheduler {
     /// Cancels a task in O(1): a one-shot task that has not started never runs; a
     /// repeating task runs no more (a run under way finishes). Cancelling a finished
     /// task does nothing.
-    #[allow(dead_code)] // used by the services that poll and renew
     pub(crate) fn cancel(&self, id: TaskId) {
         self.shared.tasks.lock().live.remove(&id.0);
     }
@@ -226,7 +224,7 @@ impl Scheduler {
     }
 
     /// Number of pending tasks (cancelled ones excluded; a repeating task counts once).
-    #[allow(dead_code)] // used by tests and the services that deliver later
+    #[allow(dead_code)] // not every service needs it
     pub(crate) fn pending(&self) -> usize {
         self.shared.tasks.lock().live.len()
     }

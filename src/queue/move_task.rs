@@ -244,27 +244,32 @@ impl Cloud {
     }
 }
 
+/// Runs the task's steps once a second on the scheduler, until one says it is done.
 fn schedule_step(cloud: &Cloud, task: MoveTask, dlq: Queue, dest: Option<Queue>, at: Timestamp) {
     let weak = cloud.downgrade();
-    cloud.inner.scheduler.schedule_at(at, Box::new(move || step(&weak, task, dlq, dest)));
+    cloud.inner.scheduler.schedule_repeating(
+        at,
+        Box::new(move |due| step(&weak, &task, &dlq, dest.as_ref()).then(|| due + Duration::from_secs(1))),
+    );
 }
 
-/// One second's worth of moving.
-fn step(weak: &WeakCloud, task: MoveTask, dlq: Queue, dest: Option<Queue>) {
-    let Some(cloud) = weak.upgrade() else { return };
+/// One second's worth of moving. Returns whether there is more to do.
+fn step(weak: &WeakCloud, task: &MoveTask, dlq: &Queue, dest: Option<&Queue>) -> bool {
+    let Some(cloud) = weak.upgrade() else { return false };
     let rate = {
         let mut s = task.state.lock();
         match s.status {
             MoveTaskStatus::Cancelling => {
                 s.status = MoveTaskStatus::Cancelled;
-                return;
+                return false;
             }
             MoveTaskStatus::Running => s.rate,
-            _ => return,
+            _ => return false,
         }
     };
     if !dlq.exists() {
-        return task.finish(MoveTaskStatus::Failed, Some("the dead-letter queue was deleted".into()));
+        task.finish(MoveTaskStatus::Failed, Some("the dead-letter queue was deleted".into()));
+        return false;
     }
     let now = cloud.now();
     let entries = {
@@ -273,7 +278,8 @@ fn step(weak: &WeakCloud, task: MoveTask, dlq: Queue, dest: Option<Queue>) {
         st.drain_visible(rate as usize)
     };
     if entries.is_empty() {
-        return task.finish(MoveTaskStatus::Completed, None);
+        task.finish(MoveTaskStatus::Completed, None);
+        return false;
     }
     let moved = entries.len() as u64;
     let drained = entries.len() < rate as usize;
@@ -281,7 +287,7 @@ fn step(weak: &WeakCloud, task: MoveTask, dlq: Queue, dest: Option<Queue>) {
     let mut known: HashMap<String, Queue> = HashMap::new();
     let mut orphans = Vec::new();
     for e in entries {
-        let target = match &dest {
+        let target = match dest {
             Some(d) if d.exists() => Some(d.clone()),
             Some(_) => None,
             None => e.extra.as_ref().and_then(|x| x.dlq_source_arn.as_deref()).and_then(|arn| {
@@ -310,11 +316,13 @@ fn step(weak: &WeakCloud, task: MoveTask, dlq: Queue, dest: Option<Queue>) {
     }
     task.state.lock().moved += moved - orphan_count;
     if failed {
-        return task.finish(MoveTaskStatus::Failed, Some("a message's destination queue does not exist".into()));
+        task.finish(MoveTaskStatus::Failed, Some("a message's destination queue does not exist".into()));
+        return false;
     }
     if drained {
         // Fewer visible messages than one second's worth: nothing is left to move.
-        return task.finish(MoveTaskStatus::Completed, None);
+        task.finish(MoveTaskStatus::Completed, None);
+        return false;
     }
-    schedule_step(&cloud, task, dlq, dest, now + Duration::from_secs(1));
+    true
 }
