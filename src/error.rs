@@ -4,6 +4,7 @@
 use crate::queue::QueueError;
 use crate::stream::StreamError;
 use crate::topic::TopicError;
+use crate::workflow::WorkflowError;
 
 /// Any error from `localcloud`: one variant per service.
 ///
@@ -29,6 +30,9 @@ pub enum Error {
     /// A topic operation failed.
     #[error(transparent)]
     Topic(#[from] TopicError),
+    /// A workflow operation failed.
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
 }
 
 impl Error {
@@ -38,6 +42,7 @@ impl Error {
             Error::Queue(e) => e.code(),
             Error::Stream(e) => e.code(),
             Error::Topic(e) => e.code(),
+            Error::Workflow(e) => e.code(),
         }
     }
 }
