@@ -81,3 +81,16 @@ pub fn last_of(wf: &Workflows, run: &WorkflowExecution, ty: EventType) -> Histor
 pub fn close_status(wf: &Workflows, run: &WorkflowExecution) -> Option<CloseStatus> {
     wf.describe_workflow_execution(DOMAIN, run).unwrap().info().close_status()
 }
+
+/// Polls decision tasks, answering other runs' with no decisions, until `run`'s
+/// comes; answers it with `decisions`.
+pub fn decide_for(wf: &Workflows, run: &WorkflowExecution, decisions: Vec<Decision>) -> DecisionTask {
+    loop {
+        let task = wf.poll_for_decision_task(DOMAIN, DECIDERS).unwrap().expect("a decision task is due");
+        if task.workflow_execution() == run {
+            wf.respond_decision_task_completed(task.token(), decisions).unwrap();
+            return task;
+        }
+        wf.respond_decision_task_completed(task.token(), vec![]).unwrap();
+    }
+}
