@@ -122,7 +122,8 @@ fn request_cancel_of_a_started_activity_is_answered_by_the_heartbeat() {
     assert!(wf.record_activity_task_heartbeat(task.token(), None).unwrap().cancel_requested);
     wf.respond_activity_task_canceled(task.token(), "stopped").unwrap();
     let canceled = last_of(&wf, &run, ActivityTaskCanceled);
-    assert_eq!(canceled.id_attribute("latestCancelRequestedEventId").is_some(), true);
+    let requested = last_of(&wf, &run, ActivityTaskCancelRequested).event_id();
+    assert_eq!(canceled.id_attribute("latestCancelRequestedEventId"), Some(requested));
 }
 
 #[test]

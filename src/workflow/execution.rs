@@ -349,7 +349,10 @@ impl State {
         self.push(ex, now, ty, a.clone());
         let e = &mut self.execs[ex];
         e.closed = Some((status, now));
-        e.decision = DecisionState::Idle;
+        if let DecisionState::Started { token, .. } = std::mem::replace(&mut e.decision, DecisionState::Idle) {
+            self.tokens.remove(&token);
+        }
+        let e = &mut self.execs[ex];
         e.decision_again = false;
         for a in std::mem::take(&mut e.activities).into_values() {
             if let Some(t) = a.token {
