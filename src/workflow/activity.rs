@@ -169,7 +169,7 @@ impl State {
         Ok((*exec, activity_id.clone(), *started))
     }
 
-    fn take_activity_task(
+    pub(crate) fn take_activity_task(
         &mut self,
         domain: &str,
         task_list: &str,

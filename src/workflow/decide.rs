@@ -108,7 +108,7 @@ impl Workflows {
 }
 
 impl State {
-    fn take_decision_task(
+    pub(crate) fn take_decision_task(
         &mut self,
         domain: &str,
         task_list: &str,

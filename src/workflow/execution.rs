@@ -183,6 +183,8 @@ pub(crate) struct State {
     pub(crate) deadlines: BTreeMap<(Timestamp, u64), Deadline>,
     pub(crate) seq: u64,
     pub(crate) rng: SmallRng,
+    /// Polls parked in a long poll.
+    pub(crate) waiting_polls: usize,
 }
 
 impl State {
@@ -199,6 +201,7 @@ impl State {
             deadlines: BTreeMap::new(),
             seq: 0,
             rng,
+            waiting_polls: 0,
         }
     }
 

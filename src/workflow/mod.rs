@@ -69,6 +69,7 @@ mod decision;
 mod error;
 mod execution;
 mod history;
+mod long_poll;
 mod query;
 mod timeout;
 mod types;
@@ -76,7 +77,7 @@ mod types;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 pub use activity::{ActivityTask, ActivityTaskStatus};
 pub use decide::DecisionTask;
@@ -86,6 +87,7 @@ pub use execution::{
     CloseStatus, StartRequest, WorkflowExecution, MAX_HISTORY_EVENTS, MAX_OPEN_PER_EXECUTION, MAX_PAYLOAD, MAX_TAGS,
 };
 pub use history::{EventType, HistoryEvent};
+pub use long_poll::MAX_POLL_WAIT;
 pub use query::{
     ExecutionCount, ExecutionDetail, ExecutionFilter, ExecutionInfo, ExecutionStatus, HistoryPage, HistoryQuery,
     OpenCounts,
@@ -120,6 +122,8 @@ pub(crate) struct Core {
     clock: Arc<dyn Clock>,
     arn_prefix: String,
     state: Mutex<State>,
+    /// Wakes long polls when work is scheduled or the clock moves.
+    cond: Condvar,
 }
 
 /// The workflow service of one cloud. Cheap to clone; every clone sees the same
@@ -142,7 +146,11 @@ impl Workflows {
         let now = self.core.clock.now();
         let mut st = self.core.state.lock();
         st.sweep(now);
-        f(&mut st, now)
+        let out = f(&mut st, now);
+        if st.waiting_polls > 0 {
+            self.core.cond.notify_all();
+        }
+        out
     }
 }
 
@@ -156,6 +164,7 @@ impl crate::service::Service for WorkflowRegistry {
         if let Some(core) = self.core.get() {
             let now = core.clock.now();
             core.state.lock().sweep(now);
+            core.cond.notify_all();
         }
     }
 }
@@ -169,6 +178,7 @@ impl Cloud {
                 clock: self.clock(),
                 arn_prefix: self.arn("swf", "").trim_end_matches(':').to_string(),
                 state: Mutex::new(State::new(self.journal_handle(), self.rng_for("swf"))),
+                cond: Condvar::new(),
             })
         });
         Workflows { core: Arc::clone(core) }
