@@ -153,3 +153,20 @@ fn closed_executions_are_forgotten_after_the_domain_retention() {
     assert_eq!(wf.history(DOMAIN, &run).unwrap_err().code(), "UnknownResourceFault");
     assert_eq!(wf.count_closed_workflow_executions(DOMAIN, &ExecutionFilter::new()).unwrap().count, 0);
 }
+
+#[test]
+fn domain_metrics_count_closes_and_activity_outcomes_with_swf_names() {
+    let (c, wf) = setup();
+    start(&wf, "w");
+    decide(&wf, vec![Decision::schedule_activity("a", email(), ""), Decision::schedule_activity("b", email(), "")]);
+    let a = wf.poll_for_activity_task(DOMAIN, WORKERS).unwrap().unwrap();
+    wf.respond_activity_task_completed(a.token(), "").unwrap();
+    c.advance(Duration::from_secs(300)); // "b" was never taken
+    decide(&wf, vec![Decision::complete("")]);
+    let m = |name: &str| c.metrics().value(NAMESPACE, DOMAIN, name);
+    assert_eq!(m("WorkflowsStarted"), Some(1.0));
+    assert_eq!(m("WorkflowsCompleted"), Some(1.0));
+    assert_eq!(m("ActivityTasksCompleted"), Some(1.0));
+    assert_eq!(m("ScheduledActivityTasksTimedOutOnStart"), Some(1.0));
+    assert_eq!(m("DecisionTasksCompleted"), Some(2.0));
+}

@@ -253,6 +253,9 @@ impl State {
         let e = &mut self.execs[ex];
         let id = e.events.len() as i64 + 1;
         e.events.push(HistoryEvent { event_id: id, timestamp: now, event_type: ty, attributes: attrs(a) });
+        if let (Some(d), Some(event)) = (self.domains.get(&e.domain), e.events.last()) {
+            d.metrics.count(event);
+        }
         let (domain, subject) = (&e.domain, &e.id);
         self.journal.record_with(|| {
             JournalEntry::new(now, "swf", domain.clone(), ty.as_str(), subject.to_string()).with_detail(id.to_string())

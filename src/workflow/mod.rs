@@ -70,6 +70,7 @@ mod error;
 mod execution;
 mod history;
 mod long_poll;
+mod metrics;
 mod query;
 mod timeout;
 mod types;
@@ -88,6 +89,7 @@ pub use execution::{
 };
 pub use history::{EventType, HistoryEvent};
 pub use long_poll::MAX_POLL_WAIT;
+pub use metrics::NAMESPACE;
 pub use query::{
     ExecutionCount, ExecutionDetail, ExecutionFilter, ExecutionInfo, ExecutionStatus, HistoryPage, HistoryQuery,
     OpenCounts,
@@ -120,6 +122,7 @@ impl fmt::Display for TaskToken {
 
 pub(crate) struct Core {
     clock: Arc<dyn Clock>,
+    metrics: crate::metrics::Metrics,
     arn_prefix: String,
     state: Mutex<State>,
     /// Wakes long polls when work is scheduled or the clock moves.
@@ -176,6 +179,7 @@ impl Cloud {
         let core = registry.core.get_or_init(|| {
             Arc::new(Core {
                 clock: self.clock(),
+                metrics: self.metrics().clone(),
                 arn_prefix: self.arn("swf", "").trim_end_matches(':').to_string(),
                 state: Mutex::new(State::new(self.journal_handle(), self.rng_for("swf"))),
                 cond: Condvar::new(),

@@ -319,6 +319,7 @@ pub struct DomainInfo {
 
 pub(crate) struct Domain {
     pub(crate) info: DomainInfo,
+    pub(crate) metrics: std::sync::Arc<super::metrics::DomainMetrics>,
     pub(crate) workflow_types: BTreeMap<WorkflowType, TypeInfo<WorkflowTypeConfig>>,
     pub(crate) activity_types: BTreeMap<ActivityType, TypeInfo<ActivityTypeConfig>>,
 }
@@ -390,8 +391,10 @@ impl Workflows {
                 return Err(WorkflowError::LimitExceeded(format!("at most {MAX_DOMAINS} domains")));
             }
             let info = DomainInfo { name: name.into(), status: RegistrationStatus::Registered, retention, arn };
-            st.domains
-                .insert(name.into(), Domain { info, workflow_types: BTreeMap::new(), activity_types: BTreeMap::new() });
+            let metrics = std::sync::Arc::default();
+            self.core.metrics.register(super::metrics::NAMESPACE, name, &metrics);
+            let domain = Domain { info, metrics, workflow_types: BTreeMap::new(), activity_types: BTreeMap::new() };
+            st.domains.insert(name.into(), domain);
             Ok(())
         })
     }
