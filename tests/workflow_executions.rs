@@ -262,3 +262,34 @@ fn same_seed_gives_the_same_run_ids() {
     let (_b, wb) = setup();
     assert_eq!(start(&wa, "w"), start(&wb, "w"));
 }
+
+#[test]
+fn a_domain_holds_at_most_100000_open_executions() {
+    let (_c, wf) = setup();
+    for i in 0..MAX_OPEN_EXECUTIONS {
+        wf.start_workflow_execution(DOMAIN, &format!("w{i}"), approve(), "").unwrap();
+    }
+    let err = wf.start_workflow_execution(DOMAIN, "one-more", approve(), "").unwrap_err();
+    assert_eq!(err.code(), "LimitExceededFault");
+    let first = wf.list_open_workflow_executions(DOMAIN, &ExecutionFilter::new().workflow_id("w0")).unwrap();
+    wf.terminate_workflow_execution(DOMAIN, first[0].execution(), None, None, None).unwrap();
+    wf.start_workflow_execution(DOMAIN, "one-more", approve(), "").unwrap();
+}
+
+#[test]
+fn the_same_seed_and_program_give_the_same_histories_byte_for_byte() {
+    let run = || {
+        let (c, wf) = setup();
+        let run = start(&wf, "w");
+        decide(
+            &wf,
+            vec![Decision::schedule_activity("a", email(), "x"), Decision::start_timer("t", Duration::from_secs(5))],
+        );
+        c.advance(Duration::from_secs(5));
+        let task = wf.poll_for_activity_task(DOMAIN, WORKERS).unwrap().unwrap();
+        wf.respond_activity_task_completed(task.token(), "done").unwrap();
+        let h: Vec<String> = wf.history(DOMAIN, &run).unwrap().iter().map(|e| e.to_json().to_string()).collect();
+        (run, h)
+    };
+    assert_eq!(run(), run());
+}

@@ -135,3 +135,23 @@ fn type_timeouts_must_be_whole_seconds_and_versions_short() {
         .unwrap_err();
     assert_eq!(err.code(), "ValidationException");
 }
+
+#[test]
+fn an_undeprecated_type_starts_executions_again() {
+    let (_c, wf) = setup();
+    assert_eq!(wf.undeprecate_workflow_type(DOMAIN, &approve()).unwrap_err().code(), "TypeAlreadyExistsFault");
+    wf.deprecate_workflow_type(DOMAIN, &approve()).unwrap();
+    wf.undeprecate_workflow_type(DOMAIN, &approve()).unwrap();
+    assert!(wf.describe_workflow_type(DOMAIN, &approve()).unwrap().deprecation_date.is_none());
+    wf.start_workflow_execution(DOMAIN, "w", approve(), "").unwrap();
+    wf.deprecate_activity_type(DOMAIN, &email()).unwrap();
+    wf.undeprecate_activity_type(DOMAIN, &email()).unwrap();
+    assert_eq!(wf.undeprecate_activity_type(DOMAIN, &email()).unwrap_err().code(), "TypeAlreadyExistsFault");
+}
+
+#[test]
+fn the_handle_is_clone_send_and_sync() {
+    fn check<T: Clone + Send + Sync + std::fmt::Debug>() {}
+    check::<Workflows>();
+    check::<WorkflowError>();
+}

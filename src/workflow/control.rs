@@ -45,6 +45,12 @@ impl Workflows {
             if st.find(domain, &req.workflow_id, "").is_some() {
                 return Err(WorkflowError::WorkflowExecutionAlreadyStarted(req.workflow_id.clone()));
             }
+            if !st.has_room(domain) {
+                return Err(WorkflowError::LimitExceeded(format!(
+                    "{domain} has {} open executions already",
+                    super::execution::MAX_OPEN_EXECUTIONS
+                )));
+            }
             let spec = st.resolve_run(domain, &req).map_err(|cause| WorkflowError::DefaultUndefined(cause.into()))?;
             let ex = st.start_run(domain, spec, now, None, None);
             Ok(st.execs[ex].id.clone())

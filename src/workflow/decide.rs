@@ -510,6 +510,9 @@ impl State {
         if self.execs[ex].children.len() >= MAX_OPEN_PER_EXECUTION {
             return failed(self, "OPEN_CHILDREN_LIMIT_EXCEEDED", 0);
         }
+        if !self.has_room(&domain) {
+            return failed(self, "OPEN_WORKFLOWS_LIMIT_EXCEEDED", 0);
+        }
         let a = json!({
             "workflowId": spec.workflow_id, "workflowType": spec.workflow_type.to_json(),
             "control": control, "input": spec.input,

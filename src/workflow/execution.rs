@@ -24,6 +24,8 @@ pub const MAX_HISTORY_EVENTS: usize = 25_000;
 pub const MAX_PAYLOAD: usize = 32_768;
 /// The most tags an execution may carry.
 pub const MAX_TAGS: usize = 5;
+/// The most open executions one domain may have.
+pub const MAX_OPEN_EXECUTIONS: usize = 100_000;
 /// The most open activity tasks, timers or child executions per execution.
 pub const MAX_OPEN_PER_EXECUTION: usize = 1_000;
 
@@ -339,6 +341,9 @@ impl State {
         });
         let wid = self.execs[ex].spec.workflow_id.clone();
         self.open_by_id.insert((domain.to_string(), wid.clone()), ex);
+        if let Some(d) = self.domains.get_mut(domain) {
+            d.open_executions += 1;
+        }
         self.by_run.insert((domain.to_string(), wid, run_id), ex);
         self.push(ex, now, EventType::WorkflowExecutionStarted, a);
         self.deadline(now + timeout, Deadline::Execution { exec: ex });
@@ -370,6 +375,9 @@ impl State {
         let key = (e.domain.clone(), e.spec.workflow_id.clone());
         if self.open_by_id.get(&key) == Some(&ex) {
             self.open_by_id.remove(&key);
+        }
+        if let Some(d) = self.domains.get_mut(&key.0) {
+            d.open_executions = d.open_executions.saturating_sub(1);
         }
         let children = std::mem::take(&mut self.execs[ex].children);
         if matches!(status, CloseStatus::Terminated | CloseStatus::TimedOut) {
@@ -450,6 +458,11 @@ impl State {
 
     /// The open run of `workflow_id` (or the named run, open or not, when `run_id` is
     /// not empty).
+    /// Whether `domain` has room for one more open execution.
+    pub(crate) fn has_room(&self, domain: &str) -> bool {
+        self.domains.get(domain).is_some_and(|d| d.open_executions < MAX_OPEN_EXECUTIONS)
+    }
+
     pub(crate) fn find(&self, domain: &str, workflow_id: &str, run_id: &str) -> Option<usize> {
         if run_id.is_empty() {
             self.open_by_id.get(&(domain.to_string(), workflow_id.to_string())).copied()

@@ -85,7 +85,8 @@ pub use decide::DecisionTask;
 pub use decision::{ContinueAsNew, Decision, ScheduleActivityTask};
 pub use error::WorkflowError;
 pub use execution::{
-    CloseStatus, StartRequest, WorkflowExecution, MAX_HISTORY_EVENTS, MAX_OPEN_PER_EXECUTION, MAX_PAYLOAD, MAX_TAGS,
+    CloseStatus, StartRequest, WorkflowExecution, MAX_HISTORY_EVENTS, MAX_OPEN_EXECUTIONS, MAX_OPEN_PER_EXECUTION,
+    MAX_PAYLOAD, MAX_TAGS,
 };
 pub use history::{EventType, HistoryEvent};
 pub use long_poll::MAX_POLL_WAIT;

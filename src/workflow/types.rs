@@ -320,6 +320,7 @@ pub struct DomainInfo {
 pub(crate) struct Domain {
     pub(crate) info: DomainInfo,
     pub(crate) metrics: std::sync::Arc<super::metrics::DomainMetrics>,
+    pub(crate) open_executions: usize,
     pub(crate) workflow_types: BTreeMap<WorkflowType, TypeInfo<WorkflowTypeConfig>>,
     pub(crate) activity_types: BTreeMap<ActivityType, TypeInfo<ActivityTypeConfig>>,
 }
@@ -350,6 +351,26 @@ pub(crate) fn validate_opt_len(field: &str, s: Option<&str>, max: usize) -> Resu
         }
         _ => Ok(()),
     }
+}
+
+/// Moves a type to `to`; deprecating a deprecated type or undeprecating a registered
+/// one is SWF's `TypeDeprecatedFault` / `TypeAlreadyExistsFault`.
+fn set_status<K: Ord + fmt::Display, C>(
+    types: &mut BTreeMap<K, TypeInfo<C>>,
+    ty: &K,
+    to: RegistrationStatus,
+    now: Timestamp,
+) -> Result<(), WorkflowError> {
+    let t = types.get_mut(ty).ok_or_else(|| WorkflowError::UnknownResource(format!("type {ty}")))?;
+    if t.status == to {
+        return Err(match to {
+            RegistrationStatus::Deprecated => WorkflowError::TypeDeprecated(ty.to_string()),
+            RegistrationStatus::Registered => WorkflowError::TypeAlreadyExists(ty.to_string()),
+        });
+    }
+    t.status = to;
+    t.deprecation_date = (to == RegistrationStatus::Deprecated).then_some(now);
+    Ok(())
 }
 
 pub(crate) fn validate_timeout(t: Option<Timeout>) -> Result<(), WorkflowError> {
@@ -393,7 +414,13 @@ impl Workflows {
             let info = DomainInfo { name: name.into(), status: RegistrationStatus::Registered, retention, arn };
             let metrics = std::sync::Arc::default();
             self.core.metrics.register(super::metrics::NAMESPACE, name, &metrics);
-            let domain = Domain { info, metrics, workflow_types: BTreeMap::new(), activity_types: BTreeMap::new() };
+            let domain = Domain {
+                info,
+                metrics,
+                open_executions: 0,
+                workflow_types: BTreeMap::new(),
+                activity_types: BTreeMap::new(),
+            };
             st.domains.insert(name.into(), domain);
             Ok(())
         })
@@ -482,28 +509,30 @@ impl Workflows {
     /// Deprecates a workflow type: no new executions of it.
     pub fn deprecate_workflow_type(&self, domain: &str, ty: &WorkflowType) -> Result<(), WorkflowError> {
         self.with(|st, now| {
-            let t = st.domain_mut(domain)?.workflow_types.get_mut(ty);
-            let t = t.ok_or_else(|| WorkflowError::UnknownResource(format!("workflow type {ty}")))?;
-            if t.status == RegistrationStatus::Deprecated {
-                return Err(WorkflowError::TypeDeprecated(ty.to_string()));
-            }
-            t.status = RegistrationStatus::Deprecated;
-            t.deprecation_date = Some(now);
-            Ok(())
+            set_status(&mut st.domain_mut(domain)?.workflow_types, ty, RegistrationStatus::Deprecated, now)
+        })
+    }
+
+    /// Takes a workflow type's deprecation back (`TypeAlreadyExistsFault` if it is
+    /// registered).
+    pub fn undeprecate_workflow_type(&self, domain: &str, ty: &WorkflowType) -> Result<(), WorkflowError> {
+        self.with(|st, now| {
+            set_status(&mut st.domain_mut(domain)?.workflow_types, ty, RegistrationStatus::Registered, now)
         })
     }
 
     /// Deprecates an activity type: no new tasks of it.
     pub fn deprecate_activity_type(&self, domain: &str, ty: &ActivityType) -> Result<(), WorkflowError> {
         self.with(|st, now| {
-            let t = st.domain_mut(domain)?.activity_types.get_mut(ty);
-            let t = t.ok_or_else(|| WorkflowError::UnknownResource(format!("activity type {ty}")))?;
-            if t.status == RegistrationStatus::Deprecated {
-                return Err(WorkflowError::TypeDeprecated(ty.to_string()));
-            }
-            t.status = RegistrationStatus::Deprecated;
-            t.deprecation_date = Some(now);
-            Ok(())
+            set_status(&mut st.domain_mut(domain)?.activity_types, ty, RegistrationStatus::Deprecated, now)
+        })
+    }
+
+    /// Takes an activity type's deprecation back (`TypeAlreadyExistsFault` if it is
+    /// registered).
+    pub fn undeprecate_activity_type(&self, domain: &str, ty: &ActivityType) -> Result<(), WorkflowError> {
+        self.with(|st, now| {
+            set_status(&mut st.domain_mut(domain)?.activity_types, ty, RegistrationStatus::Registered, now)
         })
     }
 
