@@ -433,6 +433,9 @@ impl State {
             "input": input, "control": control, "decisionTaskCompletedEventId": completed,
         });
         let initiated = self.record(ex, now, EventType::SignalExternalWorkflowExecutionInitiated, a);
+        if initiated == 0 {
+            return false; // the history limit closed this run
+        }
         let Some(target) = self.external(ex, &workflow_id, run_id.as_deref()) else {
             let a = json!({
                 "workflowId": workflow_id, "runId": run_id, "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
@@ -467,6 +470,9 @@ impl State {
             "decisionTaskCompletedEventId": completed,
         });
         let initiated = self.record(ex, now, EventType::RequestCancelExternalWorkflowExecutionInitiated, a);
+        if initiated == 0 {
+            return false; // the history limit closed this run
+        }
         let Some(target) = self.external(ex, &workflow_id, run_id.as_deref()) else {
             let a = json!({
                 "workflowId": workflow_id, "runId": run_id, "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
