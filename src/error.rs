@@ -5,6 +5,7 @@ use crate::consumer::ConsumerError;
 use crate::queue::QueueError;
 use crate::stream::StreamError;
 use crate::topic::TopicError;
+use crate::workflow::WorkflowError;
 
 /// Any error from `localcloud`: one variant per service.
 ///
@@ -33,6 +34,9 @@ pub enum Error {
     /// A stream consumer (lease, worker, checkpoint) operation failed.
     #[error(transparent)]
     Consumer(#[from] ConsumerError),
+    /// A workflow operation failed.
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
 }
 
 impl Error {
@@ -43,6 +47,7 @@ impl Error {
             Error::Stream(e) => e.code(),
             Error::Topic(e) => e.code(),
             Error::Consumer(e) => e.code(),
+            Error::Workflow(e) => e.code(),
         }
     }
 }

@@ -208,6 +208,7 @@ mod scheduler;
 mod service;
 pub mod stream;
 pub mod topic;
+pub mod workflow;
 
 pub use chaos::ChaosConfig;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
@@ -232,6 +233,7 @@ pub use topic::{
     PublishBatchResult, PublishReceipt, Subscription, SubscriptionArn, SubscriptionInfo, Topic, TopicConfig,
     TopicError,
 };
+pub use workflow::{Decision, WorkflowError, WorkflowExecution, WorkflowType, Workflows};
 
 /// Limits of the queue service, as constants.
 pub mod queue_limits {

@@ -42,3 +42,5 @@ pub fn source_with_dlq(c: &Cloud, fifo: bool, visibility_secs: u64, max_receives
     let src = c.create_queue(&format!("src{suffix}"), config).unwrap();
     (src, dlq)
 }
+
+pub mod workflow;
