@@ -2,6 +2,7 @@
 //! its module and converts into [`Error`] for `?`.
 
 use crate::queue::QueueError;
+use crate::schedule::ScheduleError;
 use crate::stream::StreamError;
 use crate::topic::TopicError;
 
@@ -29,6 +30,9 @@ pub enum Error {
     /// A topic operation failed.
     #[error(transparent)]
     Topic(#[from] TopicError),
+    /// A schedule operation failed.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
 }
 
 impl Error {
@@ -38,6 +42,7 @@ impl Error {
             Error::Queue(e) => e.code(),
             Error::Stream(e) => e.code(),
             Error::Topic(e) => e.code(),
+            Error::Schedule(e) => e.code(),
         }
     }
 }

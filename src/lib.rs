@@ -170,6 +170,7 @@ pub mod journal;
 mod message;
 mod metrics;
 pub mod queue;
+pub mod schedule;
 mod scheduler;
 mod service;
 pub mod stream;
