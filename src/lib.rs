@@ -188,6 +188,7 @@ pub use queue::{
     OutgoingMessage, Queue, QueueConfig, QueueError, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage,
     RedriveAllowPolicy, RedrivePolicy, SendReceipt, SystemAttributes,
 };
+pub use schedule::{Schedule, ScheduleError, ScheduleExpression, Target};
 pub use stream::{
     GetRecordsOutput, PutRecord, PutRecordOutput, PutRecordsOutput, PutRecordsResultEntry, Record, SequenceNumber,
     SequenceNumberRange, Shard, ShardId, ShardIterator, StartingPosition, Stream, StreamConfig, StreamError,

@@ -24,9 +24,10 @@ struct Event {
     scheduled: Timestamp,
 }
 
-/// Starts firing at the first due time after `from`; returns the task, or `None` when
-/// the expression never fires again.
-pub(super) fn start(shared: &Arc<ScheduleShared>, cloud: &Cloud, from: Timestamp) -> Option<TaskId> {
+/// Starts firing at the first due time after `from`; returns the task and that time,
+/// or `None` when the expression never fires again. The caller holds the schedule's
+/// state lock, so that a concurrent disable or delete sees the task.
+pub(super) fn start(shared: &Arc<ScheduleShared>, cloud: &Cloud, from: Timestamp) -> Option<(TaskId, Timestamp)> {
     let first = shared.expression.next_after(from)?;
     let mut rng: Option<SmallRng> = shared.flexible_window.map(|_| cloud.rng_for(&format!("schedule/{}", shared.name)));
     let window = shared.flexible_window;
@@ -34,7 +35,6 @@ pub(super) fn start(shared: &Arc<ScheduleShared>, cloud: &Cloud, from: Timestamp
         (Some(w), Some(r)) => nominal + Duration::from_millis(r.random_range(0..=w.as_millis() as u64)),
         _ => nominal,
     };
-    shared.state.lock().next_fire = Some(first);
     let weak = cloud.downgrade();
     let s = Arc::clone(shared);
     let mut nominal = first;
@@ -54,7 +54,7 @@ pub(super) fn start(shared: &Arc<ScheduleShared>, cloud: &Cloud, from: Timestamp
             Some(jitter(nominal).max(due))
         }),
     );
-    Some(task)
+    Some((task, first))
 }
 
 /// Invokes the target once for `event`; on failure retries later or gives up.

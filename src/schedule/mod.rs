@@ -30,6 +30,9 @@
 //!     r#"{"report":"daily","for":"2024-01-03T02:30:00Z"}"#,
 //! ]);
 //! assert_eq!(got[1].sent_at().to_string(), "2024-01-02T02:30:00.000Z"); // sent at its own time
+//! for m in &got {
+//!     jobs.delete(m.receipt_handle())?;
+//! }
 //!
 //! // Pause it over the weekend: nothing fires while disabled, and nothing is caught up.
 //! nightly.disable()?;
@@ -184,6 +187,15 @@ struct State {
     next_fire: Option<Timestamp>,
 }
 
+impl State {
+    /// Starts the firing task from now.
+    fn start(&mut self, shared: &Arc<ScheduleShared>, cloud: &Cloud) {
+        let started = fire::start(shared, cloud, cloud.now());
+        self.task = started.map(|(task, _)| task);
+        self.next_fire = started.map(|(_, first)| first);
+    }
+}
+
 /// A handle to one schedule. Cheap to clone, `Send + Sync`.
 #[derive(Clone)]
 pub struct Schedule {
@@ -297,11 +309,10 @@ impl Schedule {
             cloud.inner.scheduler.cancel(task);
         }
         st.next_fire = None;
-        drop(st);
         if on {
-            let task = fire::start(&self.shared, &cloud, cloud.now());
-            self.shared.state.lock().task = task;
+            st.start(&self.shared, &cloud);
         }
+        drop(st);
         let now = cloud.now();
         self.shared.journal.record_with(|| {
             JournalEntry::new(now, "scheduler", self.shared.name.as_str(), if on { "enable" } else { "disable" }, "")
@@ -391,8 +402,7 @@ impl Cloud {
             state: Mutex::new(State { enabled, deleted: false, task: None, next_fire: None }),
         });
         if enabled {
-            let task = fire::start(&shared, self, self.now());
-            shared.state.lock().task = task;
+            shared.state.lock().start(&shared, self);
         }
         self.metrics().register(NAMESPACE, name, &shared);
         let now = self.now();
