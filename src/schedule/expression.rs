@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::calendar::CivilTime;
 use super::cron::{parse_cron, Cron};
 use super::error::ScheduleError;
+use super::zone::TimeZone;
 use crate::clock::Timestamp;
 
 /// The longest expression the service accepts, in characters.
@@ -82,6 +83,17 @@ impl ScheduleExpression {
             Kind::Rate(d) => Some(t.saturating_add(*d)).filter(|&n| n > t),
             Kind::Cron(c) => c.next_after(t),
             Kind::At(at) => (*at > t).then_some(*at),
+        }
+    }
+
+    /// [`next_after`](ScheduleExpression::next_after) with the cron fields or the `at`
+    /// time read as local time in `zone`. A local time the zone skips (at the start of
+    /// daylight saving) is skipped; one it repeats fires once. Rates ignore the zone.
+    pub fn next_after_in(&self, t: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
+        match &self.kind {
+            Kind::Rate(_) => self.next_after(t),
+            Kind::Cron(c) => c.next_after_in(t, zone),
+            Kind::At(at) => zone.first_instant_after(CivilTime::from_timestamp(*at), t),
         }
     }
 

@@ -28,7 +28,7 @@ struct Event {
 /// or `None` when the expression never fires again. The caller holds the schedule's
 /// state lock, so that a concurrent disable or delete sees the task.
 pub(super) fn start(shared: &Arc<ScheduleShared>, cloud: &Cloud, from: Timestamp) -> Option<(TaskId, Timestamp)> {
-    let first = shared.expression.next_after(from)?;
+    let first = shared.next_after(from)?;
     let mut rng: Option<SmallRng> = shared.flexible_window.map(|_| cloud.rng_for(&format!("schedule/{}", shared.name)));
     let window = shared.flexible_window;
     let mut jitter = move |nominal: Timestamp| match (window, rng.as_mut()) {
@@ -45,7 +45,7 @@ pub(super) fn start(shared: &Arc<ScheduleShared>, cloud: &Cloud, from: Timestamp
             let cloud = weak.upgrade()?;
             let seq = s.counters.firings.fetch_add(1, Ordering::Relaxed) + 1;
             let event = Arc::new(Event { id: format!("{}-{seq}", s.name), scheduled: nominal });
-            let next = s.expression.next_after(nominal);
+            let next = s.next_after(nominal);
             s.state.lock().next_fire = next;
             attempt(&s, &weak, &event, 1);
             drop(cloud);

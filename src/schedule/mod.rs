@@ -63,6 +63,7 @@ mod error;
 mod expression;
 mod fire;
 mod target;
+mod zone;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -75,6 +76,7 @@ use parking_lot::Mutex;
 pub use error::ScheduleError;
 pub use expression::{ScheduleExpression, MAX_EXPRESSION_CHARS};
 pub use target::{RetryPolicy, Target, MAX_EVENT_AGE, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE};
+pub use zone::TimeZone;
 
 use crate::clock::{Clock, Timestamp};
 use crate::cloud::{Cloud, WeakCloud};
@@ -105,15 +107,16 @@ pub enum ScheduleState {
 /// let o = ScheduleOptions::default().flexible_time_window(Duration::from_secs(900)).state(ScheduleState::Disabled);
 /// # let _ = o;
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScheduleOptions {
     flexible_time_window: Option<Duration>,
     state: ScheduleState,
+    time_zone: Option<TimeZone>,
 }
 
 impl Default for ScheduleOptions {
     fn default() -> Self {
-        ScheduleOptions { flexible_time_window: None, state: ScheduleState::Enabled }
+        ScheduleOptions { flexible_time_window: None, state: ScheduleState::Enabled, time_zone: None }
     }
 }
 
@@ -122,6 +125,14 @@ impl ScheduleOptions {
     /// after the due time, 1 minute – 24 hours. Off by default: on the due time.
     pub fn flexible_time_window(mut self, window: Duration) -> Self {
         self.flexible_time_window = Some(window);
+        self
+    }
+
+    /// Reads cron fields and `at` times as local time in `zone` (default UTC). A local
+    /// time the zone skips at the start of daylight saving does not fire that day; one
+    /// it repeats at the end fires once. Rates ignore the zone.
+    pub fn time_zone(mut self, zone: TimeZone) -> Self {
+        self.time_zone = Some(zone);
         self
     }
 
@@ -174,10 +185,21 @@ pub(crate) struct ScheduleShared {
     expression: ScheduleExpression,
     target: Target,
     flexible_window: Option<Duration>,
+    time_zone: Option<TimeZone>,
     clock: Arc<dyn Clock>,
     journal: Arc<Journal>,
     counters: Counters,
     state: Mutex<State>,
+}
+
+impl ScheduleShared {
+    /// The expression's next due time after `t`, in the schedule's zone.
+    fn next_after(&self, t: Timestamp) -> Option<Timestamp> {
+        match &self.time_zone {
+            Some(zone) => self.expression.next_after_in(t, zone),
+            None => self.expression.next_after(t),
+        }
+    }
 }
 
 struct State {
@@ -235,6 +257,11 @@ impl Schedule {
     /// What it invokes.
     pub fn target(&self) -> &Target {
         &self.shared.target
+    }
+
+    /// The time zone of its cron fields or `at` time (`None` = UTC).
+    pub fn time_zone(&self) -> Option<&TimeZone> {
+        self.shared.time_zone.as_ref()
     }
 
     /// The flexible time window, if on.
@@ -396,6 +423,7 @@ impl Cloud {
             expression,
             target,
             flexible_window: options.flexible_time_window,
+            time_zone: options.time_zone,
             clock: self.clock(),
             journal: self.journal_handle(),
             counters: Counters::default(),

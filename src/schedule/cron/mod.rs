@@ -18,6 +18,7 @@ mod tests;
 use std::fmt;
 
 use super::calendar::{days_in_month, weekday, CivilTime, MAX_YEAR, MIN_YEAR};
+use super::zone::{next_minute, TimeZone};
 use crate::clock::Timestamp;
 
 pub(crate) use parse::parse_cron;
@@ -157,12 +158,31 @@ impl Cron {
         dom & dow
     }
 
-    /// The first fire time strictly after `t`, or `None` when there is none up to the
-    /// end of year 2199.
+    /// The first fire time strictly after `t`, UTC, or `None` when there is none up to
+    /// the end of year 2199.
     pub(crate) fn next_after(&self, t: Timestamp) -> Option<Timestamp> {
         // Fire times are whole minutes: start at the minute after t's minute.
         let secs = t.as_nanos() / 1_000_000_000;
         let start = CivilTime::from_timestamp(Timestamp::from_secs((secs / 60 + 1) * 60));
+        self.next_civil_from(start)?.to_timestamp()
+    }
+
+    /// The first fire time strictly after `t` when the fields are read as local time
+    /// in `zone`: a local time the zone skips is skipped, one it repeats fires once
+    /// (at its first pass, unless `t` is already past that).
+    pub(crate) fn next_after_in(&self, t: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
+        let mut start = next_minute(zone.local(t));
+        loop {
+            let c = self.next_civil_from(start)?;
+            if let Some(i) = zone.first_instant_after(c, t) {
+                return Some(i);
+            }
+            start = next_minute(c);
+        }
+    }
+
+    /// The first matching civil minute at or after `start` (seconds ignored).
+    pub(crate) fn next_civil_from(&self, start: CivilTime) -> Option<CivilTime> {
         if start.year > MAX_YEAR {
             return None;
         }
@@ -189,8 +209,7 @@ impl Cron {
                         fresh |= hour != start.hour;
                         let minute_from = if fresh { 0 } else { start.minute };
                         if let Some(minute) = self.minutes.next_from(minute_from, 59) {
-                            let c = CivilTime { year, month, day, hour, minute, second: 0 };
-                            return c.to_timestamp();
+                            return Some(CivilTime { year, month, day, hour, minute, second: 0 });
                         }
                         fresh = true;
                         hour_from = hour + 1;

@@ -478,3 +478,63 @@ proptest! {
         prop_assert_eq!(e.next_after(minute), e.next_after(Timestamp::from_nanos(minute.as_nanos() + nanos)));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn in_utc_the_zoned_search_is_the_plain_one(expr in frequent_cron(), start in 1_704_067_200u64..1_767_225_600) {
+        let e = ScheduleExpression::parse(&expr).unwrap();
+        let utc = crate::schedule::TimeZone::utc();
+        let t = Timestamp::from_secs(start);
+        prop_assert_eq!(e.next_after_in(t, &utc), e.next_after(t));
+    }
+
+    #[test]
+    fn in_a_zone_without_daylight_saving_fires_exactly_where_local_time_matches(
+        expr in frequent_cron(),
+        start in 1_704_067_200u64..1_767_225_600,
+    ) {
+        // Asia/Kolkata has kept UTC+05:30 since 1945.
+        let zone = crate::schedule::TimeZone::get("Asia/Kolkata").unwrap();
+        let c = cron_of(&expr);
+        let e = ScheduleExpression::parse(&expr).unwrap();
+        let first = (start / 60 + 1) * 60;
+        let window = 20 * 24 * 60;
+        let expected: Vec<Timestamp> = (0..window)
+            .map(|m| Timestamp::from_secs(first + m * 60))
+            .filter(|&t| brute_matches(&c, Timestamp::from_secs(t.as_nanos() / 1_000_000_000 + 19_800)))
+            .collect();
+        let end = Timestamp::from_secs(first + window * 60);
+        let mut got = Vec::new();
+        let mut t = Timestamp::from_secs(start);
+        while let Some(n) = e.next_after_in(t, &zone) {
+            prop_assert!(n > t);
+            if n >= end {
+                break;
+            }
+            got.push(n);
+            t = n;
+        }
+        prop_assert_eq!(got, expected, "{}", expr);
+    }
+
+    #[test]
+    fn in_a_zone_with_daylight_saving_fire_times_strictly_increase(
+        expr in frequent_cron(),
+        start in 1_704_067_200u64..1_767_225_600,
+    ) {
+        let zone = crate::schedule::TimeZone::get("America/New_York").unwrap();
+        let e = ScheduleExpression::parse(&expr).unwrap();
+        let mut t = Timestamp::from_secs(start);
+        for _ in 0..200 {
+            match e.next_after_in(t, &zone) {
+                Some(n) => {
+                    prop_assert!(n > t);
+                    t = n;
+                }
+                None => break,
+            }
+        }
+    }
+}
