@@ -3,6 +3,7 @@
 
 use crate::consumer::ConsumerError;
 use crate::queue::QueueError;
+use crate::schedule::ScheduleError;
 use crate::stream::StreamError;
 use crate::topic::TopicError;
 use crate::workflow::WorkflowError;
@@ -37,6 +38,9 @@ pub enum Error {
     /// A workflow operation failed.
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
+    /// A schedule operation failed.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
 }
 
 impl Error {
@@ -48,6 +52,7 @@ impl Error {
             Error::Topic(e) => e.code(),
             Error::Consumer(e) => e.code(),
             Error::Workflow(e) => e.code(),
+            Error::Schedule(e) => e.code(),
         }
     }
 }

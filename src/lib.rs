@@ -204,6 +204,7 @@ pub mod journal;
 mod message;
 mod metrics;
 pub mod queue;
+pub mod schedule;
 mod scheduler;
 mod service;
 pub mod stream;
@@ -222,6 +223,7 @@ pub use queue::{
     OutgoingMessage, Queue, QueueConfig, QueueError, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage,
     RedriveAllowPolicy, RedrivePolicy, SendReceipt, SystemAttributes,
 };
+pub use schedule::{Schedule, ScheduleError, ScheduleExpression, Target};
 pub use stream::{
     GetRecordsOutput, PutRecord, PutRecordOutput, PutRecordsOutput, PutRecordsResultEntry, Record, SequenceNumber,
     SequenceNumberRange, Shard, ShardId, ShardIterator, StartingPosition, Stream, StreamConfig, StreamError,
