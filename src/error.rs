@@ -1,6 +1,7 @@
 //! The umbrella [`Error`] and [`Result`] alias. Each service's own error enum lives in
 //! its module and converts into [`Error`] for `?`.
 
+use crate::function::FunctionError;
 use crate::queue::QueueError;
 use crate::stream::StreamError;
 use crate::topic::TopicError;
@@ -29,6 +30,9 @@ pub enum Error {
     /// A topic operation failed.
     #[error(transparent)]
     Topic(#[from] TopicError),
+    /// A function operation failed.
+    #[error(transparent)]
+    Function(#[from] FunctionError),
 }
 
 impl Error {
@@ -38,6 +42,7 @@ impl Error {
             Error::Queue(e) => e.code(),
             Error::Stream(e) => e.code(),
             Error::Topic(e) => e.code(),
+            Error::Function(e) => e.code(),
         }
     }
 }
