@@ -188,7 +188,7 @@ impl FunctionShared {
             )
         });
         let last =
-            LastRun { version: version_id.to_string(), function_error: out.function_error, payload: &out.payload };
+            LastRun { version: version_id, function_error: out.function_error, payload: &out.payload };
         if out.function_error.is_none() {
             if let Some(dest) = &cfg.on_success {
                 self.send_record(dest, &ev, Condition::Success, last);

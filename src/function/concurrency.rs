@@ -163,6 +163,48 @@ struct PoolInner {
     idle: Vec<Idle>,
     busy: usize,
     next_id: u64,
+    /// Counted under the lock the run takes anyway to give its environment back.
+    stats: RunStats,
+}
+
+/// What the runs of one version add up to (behind the function's metrics).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RunStats {
+    pub(crate) invocations: u64,
+    pub(crate) errors: u64,
+    pub(crate) duration_ns: u64,
+    /// MB × billed milliseconds.
+    pub(crate) mb_ms: u64,
+    pub(crate) cold_starts: u64,
+    pub(crate) init_ns: u64,
+    pub(crate) timeouts: u64,
+}
+
+impl RunStats {
+    pub(crate) fn add(&mut self, o: &RunStats) {
+        self.invocations += o.invocations;
+        self.errors += o.errors;
+        self.duration_ns += o.duration_ns;
+        self.mb_ms += o.mb_ms;
+        self.cold_starts += o.cold_starts;
+        self.init_ns += o.init_ns;
+        self.timeouts += o.timeouts;
+    }
+}
+
+/// One finished run, for the stats.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RunRecord {
+    pub(crate) duration: Duration,
+    pub(crate) billed_ms: u64,
+    pub(crate) memory_mb: u32,
+    pub(crate) failed: bool,
+    pub(crate) timed_out: bool,
+    pub(crate) init: Option<Duration>,
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// An environment checked out for one run.
@@ -196,12 +238,29 @@ impl EnvironmentPool {
     /// Returns an environment after its run; `keep == false` discards it (after a
     /// panic, a timeout or an init error).
     #[inline]
-    pub(crate) fn give_back(&self, env: Checkout, now: Timestamp, keep: bool) {
+    pub(crate) fn give_back(&self, env: Checkout, now: Timestamp, keep: bool, run: Option<&RunRecord>) {
         let mut p = self.inner.lock();
         p.busy -= 1;
         if keep {
             p.idle.push(Idle { id: env.id, last_used: now });
         }
+        if let Some(r) = run {
+            let st = &mut p.stats;
+            st.invocations += 1;
+            st.errors += u64::from(r.failed);
+            st.duration_ns = st.duration_ns.saturating_add(nanos(r.duration));
+            st.mb_ms = st.mb_ms.saturating_add(r.billed_ms.saturating_mul(u64::from(r.memory_mb)));
+            st.timeouts += u64::from(r.timed_out);
+            if let Some(i) = r.init {
+                st.cold_starts += 1;
+                st.init_ns = st.init_ns.saturating_add(nanos(i));
+            }
+        }
+    }
+
+    /// What this version's runs add up to.
+    pub(crate) fn stats(&self) -> RunStats {
+        self.inner.lock().stats
     }
 
     /// Environments alive at `now`: busy ones and idle ones within their lifetime.
@@ -299,12 +358,12 @@ mod tests {
         assert!(a.cold);
         let b = pool.checkout(t0, life);
         assert!(b.cold && b.id != a.id, "a concurrent run needs a second environment");
-        pool.give_back(a, t0, true);
-        pool.give_back(b, t0, true);
+        pool.give_back(a, t0, true, None);
+        pool.give_back(b, t0, true, None);
         assert_eq!(pool.live(t0, life), 2);
         let c = pool.checkout(t0 + Duration::from_secs(10), life);
         assert!(!c.cold);
-        pool.give_back(c, t0 + Duration::from_secs(10), false);
+        pool.give_back(c, t0 + Duration::from_secs(10), false, None);
         assert_eq!(pool.live(t0 + Duration::from_secs(10), life), 1);
         let d = pool.checkout(t0 + Duration::from_secs(61), life);
         assert!(d.cold, "the idle one outlived its lifetime");

@@ -117,7 +117,7 @@ fn as_json(p: &[u8]) -> Value {
 
 /// The last run of an event, for its record.
 pub(crate) struct LastRun<'a> {
-    pub(crate) version: String,
+    pub(crate) version: super::VersionId,
     pub(crate) function_error: Option<&'static str>,
     pub(crate) payload: &'a [u8],
 }
@@ -144,7 +144,7 @@ pub(crate) fn record(
         "requestPayload": as_json(request),
     });
     if let Some(last) = last {
-        let mut rc = json!({ "statusCode": 200, "executedVersion": last.version });
+        let mut rc = json!({ "statusCode": 200, "executedVersion": last.version.to_string() });
         if let Some(e) = last.function_error {
             rc["functionError"] = json!(e);
         }

@@ -254,8 +254,9 @@ impl InvokeOutput {
 
 /// `d` rounded up to whole milliseconds.
 pub(crate) fn billed(d: Duration) -> Duration {
-    let ms = d.as_nanos().div_ceil(1_000_000);
-    Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+    // Whole milliseconds in u64 arithmetic (durations past 584 years saturate).
+    let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    Duration::from_millis(nanos.div_ceil(1_000_000))
 }
 
 pub(crate) fn gb_seconds(memory_mb: u32, billed: Duration) -> f64 {

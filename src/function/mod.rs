@@ -163,6 +163,8 @@ pub(crate) struct FunctionShared {
 pub(crate) struct FunctionState {
     pub(crate) revision: u64,
     pub(crate) published: Vec<Arc<VersionData>>,
+    /// Former `$LATEST`s, kept for the runs they counted.
+    pub(crate) retired: Vec<Arc<VersionData>>,
     pub(crate) aliases: BTreeMap<String, versions::Alias>,
     pub(crate) policy: Vec<Permission>,
     pub(crate) event_config: EventInvokeConfig,

@@ -139,6 +139,7 @@ impl FunctionRuntime {
             state: Mutex::new(FunctionState {
                 revision: 0,
                 published: Vec::new(),
+                retired: Vec::new(),
                 aliases: BTreeMap::new(),
                 policy: Vec::new(),
                 event_config: EventInvokeConfig::default(),
@@ -270,7 +271,8 @@ impl FunctionRuntime {
             handler.unwrap_or_else(|| Arc::clone(&latest.handler)),
             config.unwrap_or_else(|| latest.config.clone()),
         );
-        *latest = Arc::new(v);
+        let old = std::mem::replace(&mut *latest, Arc::new(v));
+        st.retired.push(old);
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use parking_lot::Mutex;
 
-use super::concurrency::Checkout;
+use super::concurrency::{Checkout, RunRecord};
 use super::config::{Qualifier, VersionId, MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD};
 use super::context::{Context, InitContext};
 use super::error::{error_payload, FunctionError, HandlerError};
@@ -142,10 +142,16 @@ impl FunctionShared {
         if env.cold {
             let (took, result) = self.init(&version, env);
             init_duration = Some(took);
-            self.counters.cold_start(took);
             if let Err(e) = result {
-                version.envs.give_back(env, core.now(), false);
-                self.counters.ran(Duration::ZERO, 0, version.config.memory_mb, true);
+                let rec = RunRecord {
+                    duration: Duration::ZERO,
+                    billed_ms: 0,
+                    memory_mb: version.config.memory_mb,
+                    failed: true,
+                    timed_out: false,
+                    init: init_duration,
+                };
+                version.envs.give_back(env, core.now(), false, Some(&rec));
                 return Outcome {
                     payload: e.to_payload(),
                     function_error: Some("Unhandled"),
@@ -165,9 +171,16 @@ impl FunctionShared {
             environment_id: env.id,
             logs: Mutex::new(String::new()),
         };
-        let version = Arc::clone(&ctx.version);
+        let (result, duration, logs, version) = if core.manual {
+            let (r, d, logs) = run_here(&ctx, payload, want_logs);
+            (r, d, logs, ctx.version)
+        } else {
+            let version = Arc::clone(&ctx.version);
+            let (r, d, logs) = run_on_thread(ctx, payload);
+            (r, d, Some(logs), version)
+        };
         let timeout = version.config.timeout;
-        let (result, duration, logs) = if core.manual { run_here(ctx, payload) } else { run_on_thread(ctx, payload) };
+        let timed_out = matches!(result, Ran::TimedOut);
         let (keep, payload, function_error) = match result {
             Ran::Done(Ok(p)) if p.len() > MAX_SYNC_PAYLOAD => (
                 true,
@@ -184,15 +197,20 @@ impl FunctionShared {
             }
             Ran::Panicked(msg) => (false, error_payload(&msg, "Panic"), Some("Unhandled")),
             Ran::TimedOut => {
-                bump(&self.counters.timeouts);
                 let msg = format!("RequestId: {request_id} Error: Task timed out after {}.00 seconds", timeout.as_secs());
                 (false, error_payload(&msg, TIMEOUT_ERROR_TYPE), Some("Unhandled"))
             }
         };
-        version.envs.give_back(env, core.now(), keep);
-        let billed = billed(duration);
-        self.counters.ran(duration, billed.as_millis() as u64, version.config.memory_mb, function_error.is_some());
-        let logs = want_logs.then(|| report(request_id, &version, logs, duration, init_duration));
+        let rec = RunRecord {
+            duration,
+            billed_ms: billed(duration).as_millis() as u64,
+            memory_mb: version.config.memory_mb,
+            failed: function_error.is_some(),
+            timed_out,
+            init: init_duration,
+        };
+        version.envs.give_back(env, core.now(), keep, Some(&rec));
+        let logs = if want_logs { Some(report(request_id, &version, logs.unwrap_or_default(), duration, init_duration)) } else { None };
         Outcome { payload, function_error, duration, init_duration, logs }
     }
 
@@ -246,12 +264,12 @@ enum Ran {
 
 /// Manual clock: on this thread; the time spent (clock and virtual) decides a timeout.
 #[inline]
-fn run_here(ctx: Context, payload: Bytes) -> (Ran, Duration, String) {
+fn run_here(ctx: &Context, payload: Bytes, want_logs: bool) -> (Ran, Duration, Option<String>) {
     let handler = &ctx.version.handler;
-    let r = catch_unwind(AssertUnwindSafe(|| handler(&ctx, payload)));
+    let r = catch_unwind(AssertUnwindSafe(|| handler(ctx, payload)));
     let elapsed = ctx.elapsed();
     let timeout = ctx.version.config.timeout;
-    let logs = ctx.take_logs();
+    let logs = if want_logs { Some(ctx.take_logs()) } else { None };
     if elapsed > timeout {
         return (Ran::TimedOut, timeout, logs);
     }
