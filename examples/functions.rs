@@ -53,7 +53,9 @@ fn main() -> Result<(), localcloud::Error> {
     let v: serde_json::Value = serde_json::from_slice(record.body()).expect("JSON");
     println!(
         "on-failure record: condition {}, invoked {} times, error {}",
-        v["requestContext"]["condition"], v["requestContext"]["approximateInvokeCount"], v["responsePayload"]["errorType"]
+        v["requestContext"]["condition"],
+        v["requestContext"]["approximateInvokeCount"],
+        v["responsePayload"]["errorType"]
     );
     for e in cloud.journal().for_resource("charge") {
         println!("  {e}");

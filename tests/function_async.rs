@@ -285,11 +285,10 @@ fn async_runs_are_journaled() {
     rt.put_function_event_invoke_config("f", EventInvokeConfig::default().maximum_retry_attempts(1)).unwrap();
     rt.invoke("f", Invocation::event("e")).unwrap();
     cloud.advance(secs(3600));
-    let actions: Vec<String> = cloud
-        .journal()
-        .for_service("lambda")
-        .iter()
-        .map(|e| format!("{} {}", e.action(), e.detail()))
-        .collect();
-    assert_eq!(actions, ["enqueue Event 202", "invoke Event $LATEST attempt 1 Unhandled", "invoke Event $LATEST attempt 2 ok"]);
+    let actions: Vec<String> =
+        cloud.journal().for_service("lambda").iter().map(|e| format!("{} {}", e.action(), e.detail())).collect();
+    assert_eq!(
+        actions,
+        ["enqueue Event 202", "invoke Event $LATEST attempt 1 Unhandled", "invoke Event $LATEST attempt 2 ok"]
+    );
 }

@@ -145,9 +145,8 @@ fn the_first_invoke_on_an_environment_is_a_cold_start_and_later_ones_reuse_it() 
             Ok(())
         })
         .init_duration(Duration::from_millis(300));
-    let f = rt
-        .create_function("f", cfg, |ctx, _| Ok(if ctx.is_cold_start() { "cold" } else { "warm" }.into()))
-        .unwrap();
+    let f =
+        rt.create_function("f", cfg, |ctx, _| Ok(if ctx.is_cold_start() { "cold" } else { "warm" }.into())).unwrap();
     let first = f.invoke("").unwrap();
     assert_eq!(first.init_duration(), Some(Duration::from_millis(300)));
     assert_eq!(first.payload().as_ref(), b"cold");

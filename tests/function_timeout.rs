@@ -26,7 +26,11 @@ fn a_run_past_its_timeout_fails_with_a_timeout_error_and_its_result_is_discarded
         })
         .unwrap();
     let ok = f.invoke("3000").unwrap();
-    assert_eq!((ok.payload().as_ref(), ok.duration()), (&b"finished"[..], secs(3)), "exactly at the deadline is in time");
+    assert_eq!(
+        (ok.payload().as_ref(), ok.duration()),
+        (&b"finished"[..], secs(3)),
+        "exactly at the deadline is in time"
+    );
     let late = f.invoke("3001").unwrap();
     assert!(late.timed_out());
     assert_eq!(late.function_error(), Some("Unhandled"));

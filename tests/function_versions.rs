@@ -79,10 +79,22 @@ fn a_taken_alias_is_a_conflict_and_a_missing_version_not_found() {
     let (_c, rt) = setup();
     rt.publish_version("f").unwrap();
     rt.create_alias("f", "prod", "1", AliasRouting::none()).unwrap();
-    assert_eq!(rt.create_alias("f", "prod", "1", AliasRouting::none()).unwrap_err().code(), "ResourceConflictException");
-    assert_eq!(rt.create_alias("f", "next", "9", AliasRouting::none()).unwrap_err().code(), "ResourceNotFoundException");
-    assert_eq!(rt.update_alias("f", "nope", "1", AliasRouting::none()).unwrap_err().code(), "ResourceNotFoundException");
-    assert_eq!(rt.create_alias("f", "x", "one", AliasRouting::none()).unwrap_err().code(), "InvalidParameterValueException");
+    assert_eq!(
+        rt.create_alias("f", "prod", "1", AliasRouting::none()).unwrap_err().code(),
+        "ResourceConflictException"
+    );
+    assert_eq!(
+        rt.create_alias("f", "next", "9", AliasRouting::none()).unwrap_err().code(),
+        "ResourceNotFoundException"
+    );
+    assert_eq!(
+        rt.update_alias("f", "nope", "1", AliasRouting::none()).unwrap_err().code(),
+        "ResourceNotFoundException"
+    );
+    assert_eq!(
+        rt.create_alias("f", "x", "one", AliasRouting::none()).unwrap_err().code(),
+        "InvalidParameterValueException"
+    );
 }
 
 #[test]

@@ -187,8 +187,7 @@ impl FunctionShared {
                 format!("Event {version_id} attempt {} {}", ev.attempts, out.function_error.unwrap_or("ok")),
             )
         });
-        let last =
-            LastRun { version: version_id, function_error: out.function_error, payload: &out.payload };
+        let last = LastRun { version: version_id, function_error: out.function_error, payload: &out.payload };
         if out.function_error.is_none() {
             if let Some(dest) = &cfg.on_success {
                 self.send_record(dest, &ev, Condition::Success, last);

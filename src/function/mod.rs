@@ -68,6 +68,7 @@ mod metrics;
 mod permission;
 mod registry;
 mod run;
+mod sns;
 mod versions;
 
 use std::collections::BTreeMap;

@@ -210,7 +210,11 @@ impl FunctionShared {
             init: init_duration,
         };
         version.envs.give_back(env, core.now(), keep, Some(&rec));
-        let logs = if want_logs { Some(report(request_id, &version, logs.unwrap_or_default(), duration, init_duration)) } else { None };
+        let logs = if want_logs {
+            Some(report(request_id, &version, logs.unwrap_or_default(), duration, init_duration))
+        } else {
+            None
+        };
         Outcome { payload, function_error, duration, init_duration, logs }
     }
 
