@@ -56,6 +56,32 @@
 //! assert_eq!(err.reason().unwrap().as_str(), "ReservedFunctionConcurrentInvocationLimitExceeded");
 //! # Ok::<(), localcloud::Error>(())
 //! ```
+//!
+//! Asynchronous invokes retry at +1 min and +2 min, then go to their on-failure
+//! destination with AWS's record:
+//!
+//! ```
+//! use localcloud::*;
+//! use localcloud::function::{Destination, EventInvokeConfig, Invocation};
+//! use std::time::Duration;
+//! let cloud = Cloud::builder().manual_clock().seed(1).build();
+//! let rt = cloud.functions();
+//! let failures = cloud.create_queue("charge-failures", QueueConfig::default())?;
+//! let f = rt.create_function("charge", FunctionConfig::default().timeout(Duration::from_secs(3)), |ctx, event| {
+//!     ctx.work(Duration::from_millis(120));
+//!     if event.is_empty() { Err(HandlerError::new("BadRequest", "no order")) } else { Ok("charged".into()) }
+//! })?;
+//! let out = f.invoke("order 1")?;
+//! assert_eq!((out.status_code(), out.billed_duration()), (200, Duration::from_millis(120)));
+//! assert_eq!(f.invoke("")?.function_error(), Some("Unhandled"));   // a handler error is still a 200
+//! rt.put_function_event_invoke_config("charge",
+//!     EventInvokeConfig::default().on_failure(Destination::queue(&failures)))?;
+//! rt.invoke("charge", Invocation::event(""))?;                      // 202: queued
+//! cloud.advance(Duration::from_secs(180));                           // runs, retries at +1 min and +2 min
+//! let record = failures.try_receive()?.expect("the on-failure record");
+//! assert!(record.body_str().contains(r#""condition":"RetriesExhausted""#));
+//! # Ok::<(), Error>(())
+//! ```
 
 mod asynchronous;
 mod concurrency;
