@@ -105,3 +105,21 @@ fn on_the_system_clock_a_quick_run_returns_its_result() {
     let p = cloud.functions().create_function("p", FunctionConfig::default(), |_, _| panic!("down")).unwrap();
     assert_eq!(p.invoke("").unwrap().error_type().as_deref(), Some("Panic"));
 }
+
+#[test]
+fn on_the_system_clock_an_async_invoke_runs_on_the_scheduler() {
+    let cloud = Cloud::new();
+    let rt = cloud.functions();
+    let (tx, rx) = mpsc::channel::<Bytes>();
+    let tx = Mutex::new(tx);
+    rt.create_function("bg", FunctionConfig::default(), move |_, p| {
+        tx.lock().unwrap().send(p.clone()).unwrap();
+        Ok(p)
+    })
+    .unwrap();
+    assert_eq!(rt.invoke("bg", Invocation::event("later")).unwrap().status_code(), 202);
+    // A worker (or this thread, driving) runs it; the channel wait is bounded.
+    cloud.run_until_idle();
+    let got = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(got.as_ref(), b"later");
+}
