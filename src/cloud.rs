@@ -53,6 +53,7 @@ pub(crate) struct CloudInner {
     seed: u64,
     seeds_drawn: AtomicU64,
     services: Services,
+    pub(crate) function_concurrency: u32,
 }
 
 /// A weak reference to a [`Cloud`], for tasks that must not keep it alive.
@@ -241,6 +242,7 @@ pub struct CloudBuilder {
     throttling: bool,
     chaos: ChaosConfig,
     journal: bool,
+    function_concurrency: Option<u32>,
 }
 
 impl fmt::Debug for CloudBuilder {
@@ -254,6 +256,7 @@ impl fmt::Debug for CloudBuilder {
             .field("throttling", &self.throttling)
             .field("chaos", &self.chaos)
             .field("journal", &self.journal)
+            .field("function_concurrency", &self.function_concurrency)
             .finish()
     }
 }
@@ -335,6 +338,13 @@ impl CloudBuilder {
         self
     }
 
+    /// The account's function concurrency limit (default 1,000): how many function
+    /// runs may be in flight at once across the account.
+    pub fn function_concurrency_limit(mut self, n: u32) -> Self {
+        self.function_concurrency = Some(n);
+        self
+    }
+
     /// Builds the cloud, starting its workers if it runs on real time.
     pub fn build(self) -> Cloud {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock::new()));
@@ -353,6 +363,7 @@ impl CloudBuilder {
                 seed,
                 seeds_drawn: AtomicU64::new(0),
                 services: Services::default(),
+                function_concurrency: self.function_concurrency.unwrap_or(1_000),
             }),
         }
     }

@@ -2,6 +2,7 @@
 //! its module and converts into [`Error`] for `?`.
 
 use crate::consumer::ConsumerError;
+use crate::function::FunctionError;
 use crate::queue::QueueError;
 use crate::schedule::ScheduleError;
 use crate::stream::StreamError;
@@ -41,6 +42,9 @@ pub enum Error {
     /// A schedule operation failed.
     #[error(transparent)]
     Schedule(#[from] ScheduleError),
+    /// A function operation failed.
+    #[error(transparent)]
+    Function(#[from] FunctionError),
 }
 
 impl Error {
@@ -53,6 +57,7 @@ impl Error {
             Error::Consumer(e) => e.code(),
             Error::Workflow(e) => e.code(),
             Error::Schedule(e) => e.code(),
+            Error::Function(e) => e.code(),
         }
     }
 }

@@ -200,6 +200,7 @@ mod cloud;
 pub mod consumer;
 mod dedup;
 mod error;
+pub mod function;
 pub mod journal;
 mod message;
 mod metrics;
@@ -215,6 +216,9 @@ pub use chaos::ChaosConfig;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use cloud::{Cloud, CloudBuilder};
 pub use error::{Error, Result};
+pub use function::{
+    Context, Function, FunctionConfig, FunctionError, FunctionRuntime, HandlerError, Invocation, InvokeOutput,
+};
 pub use journal::{Journal, JournalEntry};
 pub use message::{AttributeType, AttributeValue, Md5Digest, MessageAttributes, MessageId};
 pub use metrics::{MetricSample, Metrics};

@@ -1,0 +1,122 @@
+//! Topic → function subscriptions: [`Subscription::function`], delivered as an
+//! asynchronous invoke of AWS's SNS event shape.
+//!
+//! Built on the topic's callback endpoint, so the topic service needs no change: the
+//! callback runs on the scheduler like any SNS delivery, and invokes the function
+//! asynchronously as `sns.amazonaws.com` from the topic's ARN, which the function's
+//! resource policy must allow (as on AWS).
+
+use bytes::Bytes;
+use serde_json::{json, Map, Value};
+
+use super::invoke::Invocation;
+use super::Function;
+use crate::topic::{DeliveryError, Notification, Subscription};
+
+impl Subscription {
+    /// Delivers to a function: each message is an asynchronous invoke of
+    /// `{"Records":[{"EventSource":"aws:sns","EventVersion":"1.0","EventSubscriptionArn":…,
+    /// "Sns":{"Type":"Notification","MessageId":…,"TopicArn":…,"Subject":…,"Message":…,
+    /// "Timestamp":…,"SignatureVersion":"1","Signature":…,"SigningCertUrl":…,
+    /// "UnsubscribeUrl":…,"MessageAttributes":{…}}}]}`.
+    ///
+    /// The function must allow `sns.amazonaws.com` with the topic's ARN as source
+    /// ([`Permission`](super::Permission)); a refused invoke is a failed delivery.
+    /// Standard topics only.
+    ///
+    /// ```
+    /// use localcloud::{Cloud, FunctionConfig, Publish, Subscription, TopicConfig};
+    /// use localcloud::function::Permission;
+    /// let cloud = Cloud::builder().manual_clock().build();
+    /// let t = cloud.create_topic("orders", TopicConfig::default())?;
+    /// let f = cloud.functions().create_function_json("on-order", FunctionConfig::default(),
+    ///     |_, e: serde_json::Value| Ok(e["Records"][0]["Sns"]["Message"].clone()))?;
+    /// cloud.functions().add_permission("on-order",
+    ///     Permission::new("from-orders").principal("sns.amazonaws.com").source_arn(t.arn()))?;
+    /// t.subscribe(Subscription::function(&f))?;
+    /// t.publish(Publish::new("order 1"))?;
+    /// cloud.run_until_idle(); // the delivery, then the function's async run
+    /// assert_eq!(cloud.metrics().value("AWS/Lambda", "on-order", "Invocations"), Some(1.0));
+    /// # Ok::<(), localcloud::Error>(())
+    /// ```
+    pub fn function(f: &Function) -> Self {
+        let f = f.clone();
+        Subscription::callback(move |n: &Notification| {
+            let event = sns_event(n);
+            let inv = Invocation::event(event).principal("sns.amazonaws.com").source_arn(n.topic_arn());
+            f.invoke_with(inv).map(|_| ()).map_err(|e| DeliveryError::from(format!("{}: {e}", e.code())))
+        })
+    }
+}
+
+/// The Lambda event for one SNS notification.
+pub(crate) fn sns_event(n: &Notification) -> Bytes {
+    // The envelope (non-raw deliveries) carries the signature and URLs; AWS's Lambda
+    // event spells two of its keys differently.
+    let envelope: Map<String, Value> =
+        if n.is_raw() { Map::new() } else { serde_json::from_slice(n.payload()).unwrap_or_default() };
+    let get = |k: &str| envelope.get(k).cloned().unwrap_or(Value::Null);
+    let attributes = envelope.get("MessageAttributes").cloned().unwrap_or_else(|| {
+        let mut m = Map::new();
+        for (name, v) in n.attributes().iter() {
+            let value = match v.as_str() {
+                Some(s) => s.to_owned(),
+                None => base64(v.value_bytes()),
+            };
+            m.insert(name.to_owned(), json!({ "Type": v.data_type(), "Value": value }));
+        }
+        Value::Object(m)
+    });
+    let sns = json!({
+        "Type": "Notification",
+        "MessageId": n.message_id().to_string(),
+        "TopicArn": n.topic_arn(),
+        "Subject": n.subject(),
+        "Message": n.message(),
+        "Timestamp": n.timestamp().to_string(),
+        "SignatureVersion": "1",
+        "Signature": get("Signature"),
+        "SigningCertUrl": get("SigningCertURL"),
+        "UnsubscribeUrl": get("UnsubscribeURL"),
+        "MessageAttributes": attributes,
+    });
+    let event = json!({
+        "Records": [{
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": n.subscription_arn().as_str(),
+            "Sns": sns,
+        }]
+    });
+    Bytes::from(event.to_string())
+}
+
+/// Standard base64 with padding (binary attribute values).
+fn base64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_known_values() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+    }
+}
