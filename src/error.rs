@@ -3,6 +3,7 @@
 
 use crate::queue::QueueError;
 use crate::stream::StreamError;
+use crate::table::TableError;
 use crate::topic::TopicError;
 
 /// Any error from `localcloud`: one variant per service.
@@ -29,6 +30,9 @@ pub enum Error {
     /// A topic operation failed.
     #[error(transparent)]
     Topic(#[from] TopicError),
+    /// A table or change stream operation failed.
+    #[error(transparent)]
+    Table(#[from] TableError),
 }
 
 impl Error {
@@ -38,6 +42,7 @@ impl Error {
             Error::Queue(e) => e.code(),
             Error::Stream(e) => e.code(),
             Error::Topic(e) => e.code(),
+            Error::Table(e) => e.code(),
         }
     }
 }

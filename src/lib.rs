@@ -173,6 +173,7 @@ pub mod queue;
 mod scheduler;
 mod service;
 pub mod stream;
+pub mod table;
 pub mod topic;
 
 pub use chaos::ChaosConfig;
@@ -192,6 +193,9 @@ pub use stream::{
     SequenceNumberRange, Shard, ShardId, ShardIterator, StartingPosition, Stream, StreamConfig, StreamError,
 };
 
+pub use table::{
+    Condition, Item, Key, KeyCondition, ReturnValues, StreamViewType, Table, TableConfig, TableError, Update,
+};
 pub use topic::{
     BackoffFunction, DeliveryError, DeliveryPolicy, FilterPolicy, FilterScope, Notification, Protocol, Publish,
     PublishBatchResult, PublishReceipt, Subscription, SubscriptionArn, SubscriptionInfo, Topic, TopicConfig,

@@ -1,0 +1,196 @@
+//! A table's shared state and the one write path every change goes through: it keeps
+//! the TTL index, the journal and the change stream in step with the items.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::change::log::ChangeLog;
+use super::change::record::{EventName, UserIdentity};
+use super::error::TableError;
+use super::key::{render_key, Schema, StoreKey};
+use super::value::{AttributeValue, Item};
+use crate::clock::{Clock, Timestamp};
+use crate::journal::{Journal, JournalEntry};
+use crate::scheduler::TaskId;
+
+pub(crate) struct TableShared {
+    pub(crate) name: String,
+    pub(crate) arn: String,
+    pub(crate) uid: u64,
+    pub(crate) schema: Schema,
+    pub(crate) ttl_attribute: Option<String>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) journal: Arc<Journal>,
+    pub(crate) throttling: bool,
+    pub(crate) reads_per_sec: u32,
+    pub(crate) writes_per_sec: u32,
+    pub(crate) state: Mutex<TableState>,
+}
+
+#[derive(Default)]
+pub(crate) struct Throttle {
+    second: u64,
+    reads: u32,
+    writes: u32,
+}
+
+pub(crate) struct TableState {
+    pub(crate) deleted: bool,
+    pub(crate) items: BTreeMap<StoreKey, Item>,
+    /// (expiry in epoch seconds, key) for every item with a TTL attribute.
+    pub(crate) ttl: BTreeSet<(u64, StoreKey)>,
+    pub(crate) log: Option<ChangeLog>,
+    pub(crate) throttle: Throttle,
+    pub(crate) ttl_task: Option<TaskId>,
+}
+
+/// How a change was made, for the journal and the change record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Put,
+    Update,
+    Delete,
+    BatchWrite,
+    Transaction,
+    Ttl,
+}
+
+impl Origin {
+    fn action(self) -> &'static str {
+        match self {
+            Origin::Put => "PutItem",
+            Origin::Update => "UpdateItem",
+            Origin::Delete => "DeleteItem",
+            Origin::BatchWrite => "BatchWriteItem",
+            Origin::Transaction => "TransactWriteItems",
+            Origin::Ttl => "TimeToLive",
+        }
+    }
+}
+
+impl TableShared {
+    pub(crate) fn not_found(&self) -> TableError {
+        TableError::ResourceNotFound(format!("requested resource not found: table {:?}", self.name))
+    }
+
+    fn ttl_of(&self, item: &Item) -> Option<u64> {
+        let attr = self.ttl_attribute.as_ref()?;
+        match item.get(attr)? {
+            AttributeValue::N(n) => {
+                let f = n.to_f64();
+                (f >= 0.0 && f.is_finite()).then(|| f.floor() as u64)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl TableState {
+    pub(crate) fn check_live(&self, sh: &TableShared) -> Result<(), TableError> {
+        if self.deleted {
+            Err(sh.not_found())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// How many of `n` item reads or writes the table admits now (all of them unless
+    /// the cloud emulates throttling).
+    pub(crate) fn admit(&mut self, sh: &TableShared, write: bool, n: usize, now: Timestamp) -> usize {
+        if !sh.throttling {
+            return n;
+        }
+        let second = now.as_millis() / 1000;
+        if self.throttle.second != second {
+            self.throttle = Throttle { second, reads: 0, writes: 0 };
+        }
+        let (used, limit) = if write {
+            (&mut self.throttle.writes, sh.writes_per_sec)
+        } else {
+            (&mut self.throttle.reads, sh.reads_per_sec)
+        };
+        let take = n.min(limit.saturating_sub(*used) as usize);
+        *used += take as u32;
+        take
+    }
+
+    /// Like [`admit`](Self::admit) for one item: `ProvisionedThroughputExceededException` when refused.
+    pub(crate) fn admit_one(&mut self, sh: &TableShared, write: bool, now: Timestamp) -> Result<(), TableError> {
+        if self.admit(sh, write, 1, now) == 1 {
+            Ok(())
+        } else {
+            Err(TableError::ProvisionedThroughputExceeded)
+        }
+    }
+
+    /// Makes the item at `key` be `new` (`None`: absent) and returns what was there.
+    /// A change that changes nothing writes no journal entry and no change record.
+    pub(crate) fn commit(
+        &mut self,
+        sh: &TableShared,
+        key: StoreKey,
+        new: Option<Item>,
+        now: Timestamp,
+        origin: Origin,
+    ) -> Option<Item> {
+        let current = self.items.get(&key);
+        let unchanged = match (current, &new) {
+            (None, None) => true,
+            (Some(o), Some(n)) => o == n,
+            _ => false,
+        };
+        if unchanged {
+            return current.cloned();
+        }
+        if let Some(t) = current.and_then(|o| sh.ttl_of(o)) {
+            self.ttl.remove(&(t, key.clone()));
+        }
+        let (new_image, keep_old) = match &self.log {
+            Some(l) => (if l.view.new_image() { new.clone() } else { None }, l.view.old_image()),
+            None => (None, false),
+        };
+        let created = new.is_some();
+        let old = match new {
+            Some(item) => {
+                if let Some(t) = sh.ttl_of(&item) {
+                    self.ttl.insert((t, key.clone()));
+                }
+                self.items.insert(key.clone(), item)
+            }
+            None => self.items.remove(&key),
+        };
+        let event = match (&old, created) {
+            (None, _) => EventName::Insert,
+            (Some(_), true) => EventName::Modify,
+            (Some(_), false) => EventName::Remove,
+        };
+        sh.journal.record_with(|| {
+            JournalEntry::new(now, "dynamodb", sh.name.as_str(), origin.action(), render_key(&key))
+                .with_detail(event.as_str())
+        });
+        if let Some(log) = &mut self.log {
+            log.maintain(now);
+            let old_image = if keep_old { old.clone() } else { None };
+            let identity = (origin == Origin::Ttl).then_some(UserIdentity::SERVICE);
+            log.append(now, event, sh.schema.key_item(&key), new_image, old_image, identity);
+        }
+        old
+    }
+
+    /// Deletes every item whose TTL is at or before `now`, as the service.
+    pub(crate) fn sweep(&mut self, sh: &TableShared, now: Timestamp) -> usize {
+        let secs = now.as_millis() / 1000;
+        let mut n = 0;
+        while let Some((t, key)) = self.ttl.first().cloned() {
+            if t > secs {
+                break;
+            }
+            self.ttl.pop_first();
+            self.commit(sh, key, None, now, Origin::Ttl);
+            n += 1;
+        }
+        n
+    }
+}
