@@ -123,7 +123,11 @@ fn two_actions_on_one_path_are_rejected() {
 fn number_overflow_is_a_validation_error() {
     let (_c, t) = table();
     t.put_item(item! {"id" => "a", "n" => AttributeValue::number(&"9".repeat(38)).unwrap()}, None).unwrap();
-    assert_eq!(t.update_item(&key(), Update::add("n", 1), None).unwrap_err().code(), "ValidationException");
+    // 10^38 needs one significant digit: fine; 38 nines + 0.1 needs 39: rejected
+    let tenth = AttributeValue::number("0.1").unwrap();
+    assert_eq!(t.update_item(&key(), Update::add("n", tenth), None).unwrap_err().code(), "ValidationException");
+    t.update_item(&key(), Update::add("n", 1), None).unwrap();
+    assert_eq!(get(&t)["n"], AttributeValue::number("1e38").unwrap());
 }
 
 #[test]
