@@ -82,7 +82,7 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         let n = st.admit(sh, false, parsed.len(), now);
-        let items = parsed[..n].iter().filter_map(|k| st.items.get(k).cloned()).collect();
+        let items = parsed[..n].iter().filter_map(|k| st.items.get(k).map(|a| (**a).clone())).collect();
         Ok(BatchGetOutput { items, unprocessed: keys[n..].to_vec() })
     }
 

@@ -26,7 +26,7 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         st.admit_one(sh, true, now)?;
-        condition::check(cond.as_ref(), st.items.get(&key))?;
+        condition::check(cond.as_ref(), st.items.get(&key).map(|a| &**a))?;
         Ok(st.commit(sh, key, Some(item), now, Origin::Put))
     }
 
@@ -38,7 +38,7 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         st.admit_one(sh, false, now)?;
-        Ok(st.items.get(&key).cloned())
+        Ok(st.items.get(&key).map(|a| (**a).clone()))
     }
 
     /// Applies `update` to the item with this key (creating it from the key if it is
@@ -61,7 +61,7 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         st.admit_one(sh, true, now)?;
-        let old = st.items.get(&key);
+        let old = st.items.get(&key).map(|a| &**a);
         condition::check(cond.as_ref(), old)?;
         let base = old.cloned().unwrap_or_else(|| sh.schema.key_item(&key));
         let (new, touched) = update.apply(old, base)?;
@@ -84,7 +84,7 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         st.admit_one(sh, true, now)?;
-        condition::check(cond.as_ref(), st.items.get(&key))?;
+        condition::check(cond.as_ref(), st.items.get(&key).map(|a| &**a))?;
         Ok(st.commit(sh, key, None, now, Origin::Delete))
     }
 

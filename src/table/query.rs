@@ -2,6 +2,7 @@
 //! evaluated key with the 1 MB page limit.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use super::condition::Condition;
 use super::error::TableError;
@@ -198,7 +199,7 @@ fn check_limit(limit: Option<usize>) -> Result<usize, TableError> {
 /// Collects a page from an iterator of evaluated items.
 fn collect<'a>(
     schema: &Schema,
-    it: impl Iterator<Item = (&'a StoreKey, &'a Item)>,
+    it: impl Iterator<Item = (&'a StoreKey, &'a Arc<Item>)>,
     limit: usize,
     filter: Option<&Condition>,
 ) -> Page {
@@ -208,7 +209,7 @@ fn collect<'a>(
         page.scanned += 1;
         bytes += item_size(item);
         if filter.is_none_or(|f| f.eval(Some(item))) {
-            page.items.push(item.clone());
+            page.items.push((**item).clone());
         }
         if page.scanned >= limit || bytes >= MAX_PAGE_BYTES {
             page.last_evaluated_key = Some(schema.key_item(k));

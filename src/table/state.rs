@@ -38,7 +38,8 @@ pub(crate) struct Throttle {
 
 pub(crate) struct TableState {
     pub(crate) deleted: bool,
-    pub(crate) items: BTreeMap<StoreKey, Item>,
+    /// Items behind `Arc`s, so a change record shares its images with the table.
+    pub(crate) items: BTreeMap<StoreKey, Arc<Item>>,
     /// (expiry in epoch seconds, key) for every item with a TTL attribute.
     pub(crate) ttl: BTreeSet<(u64, StoreKey)>,
     pub(crate) log: Option<ChangeLog>,
@@ -138,24 +139,27 @@ impl TableState {
         let current = self.items.get(&key);
         let unchanged = match (current, &new) {
             (None, None) => true,
-            (Some(o), Some(n)) => o == n,
+            (Some(o), Some(n)) => **o == *n,
             _ => false,
         };
         if unchanged {
-            return current.cloned();
+            return current.map(|a| (**a).clone());
         }
         if let Some(t) = current.and_then(|o| sh.ttl_of(o)) {
             self.ttl.remove(&(t, key.clone()));
         }
-        let (new_image, keep_old) = match &self.log {
-            Some(l) => (if l.view.new_image() { new.clone() } else { None }, l.view.old_image()),
-            None => (None, false),
-        };
+        let (keep_new, keep_old) =
+            self.log.as_ref().map_or((false, false), |l| (l.view.new_image(), l.view.old_image()));
         let created = new.is_some();
+        let mut new_image = None;
         let old = match new {
             Some(item) => {
                 if let Some(t) = sh.ttl_of(&item) {
                     self.ttl.insert((t, key.clone()));
+                }
+                let item = Arc::new(item);
+                if keep_new {
+                    new_image = Some(Arc::clone(&item));
                 }
                 self.items.insert(key.clone(), item)
             }
@@ -176,7 +180,7 @@ impl TableState {
             let identity = (origin == Origin::Ttl).then_some(UserIdentity::SERVICE);
             log.append(now, event, sh.schema.key_item(&key), new_image, old_image, identity);
         }
-        old
+        old.map(|a| Arc::try_unwrap(a).unwrap_or_else(|shared| (*shared).clone()))
     }
 
     /// Deletes every item whose TTL is at or before `now`, as the service.

@@ -164,7 +164,7 @@ impl Cloud {
         for (w, k) in writes.iter().zip(&keys) {
             let sh = &w.table.shared;
             let st = &guards[index_of(&tables, sh.uid)];
-            let current = st.items.get(k);
+            let current = st.items.get(k).map(|a| &**a);
             if w.condition.as_ref().is_some_and(|c| !c.eval(current)) {
                 reasons.push(CancellationReason {
                     code: "ConditionalCheckFailed",
@@ -218,7 +218,7 @@ impl Cloud {
         Ok(gets
             .iter()
             .zip(&keys)
-            .map(|(g, k)| guards[index_of(&tables, g.table.shared.uid)].items.get(k).cloned())
+            .map(|(g, k)| guards[index_of(&tables, g.table.shared.uid)].items.get(k).map(|a| (**a).clone()))
             .collect())
     }
 }

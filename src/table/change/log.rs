@@ -228,13 +228,14 @@ impl ChangeLog {
         now: Timestamp,
         event_name: EventName,
         keys: Item,
-        new_image: Option<Item>,
-        old_image: Option<Item>,
+        new_image: Option<Arc<Item>>,
+        old_image: Option<Arc<Item>>,
         user_identity: Option<UserIdentity>,
     ) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let size = item_size(&keys) + new_image.as_ref().map_or(0, item_size) + old_image.as_ref().map_or(0, item_size);
+        let size =
+            item_size(&keys) + new_image.as_deref().map_or(0, item_size) + old_image.as_deref().map_or(0, item_size);
         let event_id = format!("{:016x}{:016x}", self.rng.next_u64(), self.rng.next_u64());
         let record = ChangeRecord(Arc::new(RecordInner {
             event_id,

@@ -81,8 +81,8 @@ pub(crate) struct RecordInner {
     pub(crate) seq: ChangeSequenceNumber,
     pub(crate) created: Timestamp,
     pub(crate) keys: Item,
-    pub(crate) new_image: Option<Item>,
-    pub(crate) old_image: Option<Item>,
+    pub(crate) new_image: Option<Arc<Item>>,
+    pub(crate) old_image: Option<Arc<Item>>,
     pub(crate) size: usize,
     pub(crate) view: StreamViewType,
     pub(crate) region: Arc<str>,
@@ -113,11 +113,11 @@ impl ChangeRecord {
     }
     /// The item after the change (view types NEW_IMAGE and NEW_AND_OLD_IMAGES; not for REMOVE).
     pub fn new_image(&self) -> Option<&Item> {
-        self.0.new_image.as_ref()
+        self.0.new_image.as_deref()
     }
     /// The item before the change (view types OLD_IMAGE and NEW_AND_OLD_IMAGES; not for INSERT).
     pub fn old_image(&self) -> Option<&Item> {
-        self.0.old_image.as_ref()
+        self.0.old_image.as_deref()
     }
     /// The record's size in bytes: keys and images.
     pub fn size_bytes(&self) -> usize {
