@@ -186,3 +186,13 @@ fn writes_are_journaled_under_dynamodb() {
     let actions: Vec<&str> = c.journal().for_service("dynamodb").iter().map(|e| e.action()).collect();
     assert_eq!(actions, ["PutItem", "DeleteItem"]);
 }
+
+#[test]
+fn handles_are_clone_send_sync_and_debug() {
+    fn check<T: Clone + Send + Sync + std::fmt::Debug>() {}
+    check::<Table>();
+    check::<localcloud::table::ChangeStream>();
+    check::<localcloud::table::ChangeRecord>();
+    check::<localcloud::table::ChangeIterator>();
+    check::<TableConfig>();
+}
