@@ -196,3 +196,22 @@ fn handles_are_clone_send_sync_and_debug() {
     check::<localcloud::table::ChangeIterator>();
     check::<TableConfig>();
 }
+
+#[test]
+fn metrics_carry_cloudwatch_names() {
+    use localcloud::table::Condition;
+    let c = cloud();
+    let t = images(&c);
+    t.put_item(item! {"id" => "a", "ver" => 1}, None).unwrap();
+    t.put_item(item! {"id" => "a", "ver" => 1}, Condition::attribute_not_exists("id")).unwrap_err();
+    t.get_item(&item! {"id" => "a", "ver" => 1}).unwrap();
+    t.scan().unwrap();
+    let m = |name| c.metrics().value("AWS/DynamoDB", "images", name);
+    assert_eq!(m("ConsumedWriteCapacityUnits"), Some(2.0));
+    assert_eq!(m("ConsumedReadCapacityUnits"), Some(2.0));
+    assert_eq!(m("ConditionalCheckFailedRequests"), Some(1.0));
+    assert_eq!(m("ReturnedItemCount"), Some(1.0));
+    assert_eq!(m("ThrottledRequests"), Some(0.0));
+    c.delete_table("images").unwrap();
+    assert_eq!(m("ConsumedWriteCapacityUnits"), None);
+}

@@ -30,6 +30,7 @@ fn an_expired_item_is_deleted_by_the_next_sweep_only() {
     assert_eq!(t.item_count(), 1, "expired, but the sweep has not run: still readable, as on AWS");
     c.advance(Duration::from_secs(30));
     assert_eq!(t.item_count(), 0);
+    assert_eq!(c.metrics().value("AWS/DynamoDB", "sessions", "TimeToLiveDeletedItemCount"), Some(1.0));
 }
 
 #[test]

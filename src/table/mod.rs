@@ -90,6 +90,9 @@ use crate::cloud::Cloud;
 use change::log::ChangeLog;
 use state::{TableShared, TableState};
 
+/// The CloudWatch namespace of table metrics.
+pub const NAMESPACE: &str = "AWS/DynamoDB";
+
 static NEXT_TABLE_UID: AtomicU64 = AtomicU64::new(1);
 
 /// The tables of one cloud.
@@ -198,6 +201,7 @@ impl Cloud {
                 log,
                 throttle: Default::default(),
                 ttl_task: None,
+                counters: Default::default(),
             }),
         });
         if config.ttl_attribute.is_some() {
@@ -217,6 +221,7 @@ impl Cloud {
             );
             shared.state.lock().ttl_task = Some(task);
         }
+        self.metrics().register(NAMESPACE, name, &shared);
         let table = Table { shared };
         tables.insert(name.to_owned(), table.clone());
         Ok(table)
@@ -241,6 +246,7 @@ impl Cloud {
             .lock()
             .remove(name)
             .ok_or_else(|| TableError::ResourceNotFound(format!("requested resource not found: table {name:?}")))?;
+        self.metrics().unregister(NAMESPACE, name);
         let mut st = table.shared.state.lock();
         st.deleted = true;
         st.items.clear();

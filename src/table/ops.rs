@@ -1,6 +1,6 @@
 //! Single-item operations (put, get, update, delete), query and scan.
 
-use super::condition::{self, Condition};
+use super::condition::Condition;
 use super::error::TableError;
 use super::query::{self, Page, Query, Scan};
 use super::state::Origin;
@@ -26,7 +26,7 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         st.admit_one(sh, true, now)?;
-        condition::check(cond.as_ref(), st.items.get(&key).map(|a| &**a))?;
+        st.check_condition(cond.as_ref(), &key)?;
         Ok(st.commit(sh, key, Some(item), now, Origin::Put))
     }
 
@@ -61,8 +61,8 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         st.admit_one(sh, true, now)?;
+        st.check_condition(cond.as_ref(), &key)?;
         let old = st.items.get(&key).map(|a| &**a);
-        condition::check(cond.as_ref(), old)?;
         let base = old.cloned().unwrap_or_else(|| sh.schema.key_item(&key));
         let (new, touched) = update.apply(old, base)?;
         validate_item(&new)?;
@@ -84,7 +84,7 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         st.admit_one(sh, true, now)?;
-        condition::check(cond.as_ref(), st.items.get(&key).map(|a| &**a))?;
+        st.check_condition(cond.as_ref(), &key)?;
         Ok(st.commit(sh, key, None, now, Origin::Delete))
     }
 
@@ -97,7 +97,9 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         st.admit_one(sh, false, now)?;
-        query::query(sh, &st, &q)
+        let page = query::query(sh, &st, &q)?;
+        st.counters.returned_items += page.count() as u64;
+        Ok(page)
     }
 
     /// The first page of a scan of every item.
@@ -112,6 +114,8 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         st.admit_one(sh, false, now)?;
-        query::scan(sh, &st, &s)
+        let page = query::scan(sh, &st, &s)?;
+        st.counters.returned_items += page.count() as u64;
+        Ok(page)
     }
 }

@@ -8,11 +8,13 @@ use parking_lot::Mutex;
 
 use super::change::log::ChangeLog;
 use super::change::record::{EventName, UserIdentity};
+use super::condition::{self, Condition};
 use super::error::TableError;
 use super::key::{render_key, Schema, StoreKey};
 use super::value::{AttributeValue, Item};
 use crate::clock::{Clock, Timestamp};
 use crate::journal::{Journal, JournalEntry};
+use crate::metrics::MetricSource;
 use crate::scheduler::TaskId;
 
 pub(crate) struct TableShared {
@@ -36,6 +38,17 @@ pub(crate) struct Throttle {
     writes: u32,
 }
 
+/// Running totals behind the table's CloudWatch metrics, kept under the table's lock.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) consumed_reads: u64,
+    pub(crate) consumed_writes: u64,
+    pub(crate) throttled_requests: u64,
+    pub(crate) conditional_check_failed: u64,
+    pub(crate) ttl_deleted: u64,
+    pub(crate) returned_items: u64,
+}
+
 pub(crate) struct TableState {
     pub(crate) deleted: bool,
     /// Items behind `Arc`s, so a change record shares its images with the table.
@@ -45,6 +58,7 @@ pub(crate) struct TableState {
     pub(crate) log: Option<ChangeLog>,
     pub(crate) throttle: Throttle,
     pub(crate) ttl_task: Option<TaskId>,
+    pub(crate) counters: Counters,
 }
 
 /// How a change was made, for the journal and the change record.
@@ -100,9 +114,19 @@ impl TableState {
     /// How many of `n` item reads or writes the table admits now (all of them unless
     /// the cloud emulates throttling).
     pub(crate) fn admit(&mut self, sh: &TableShared, write: bool, n: usize, now: Timestamp) -> usize {
-        if !sh.throttling {
-            return n;
+        let take = if sh.throttling { self.throttled_take(sh, write, n, now) } else { n };
+        if write {
+            self.counters.consumed_writes += take as u64;
+        } else {
+            self.counters.consumed_reads += take as u64;
         }
+        if take < n {
+            self.counters.throttled_requests += 1;
+        }
+        take
+    }
+
+    fn throttled_take(&mut self, sh: &TableShared, write: bool, n: usize, now: Timestamp) -> usize {
         let second = now.as_millis() / 1000;
         if self.throttle.second != second {
             self.throttle = Throttle { second, reads: 0, writes: 0 };
@@ -183,6 +207,15 @@ impl TableState {
         old.map(|a| Arc::try_unwrap(a).unwrap_or_else(|shared| (*shared).clone()))
     }
 
+    /// Checks a write's condition against the item at `key`, counting failures.
+    pub(crate) fn check_condition(&mut self, cond: Option<&Condition>, key: &StoreKey) -> Result<(), TableError> {
+        let r = condition::check(cond, self.items.get(key).map(|a| &**a));
+        if r.is_err() {
+            self.counters.conditional_check_failed += 1;
+        }
+        r
+    }
+
     /// Deletes every item whose TTL is at or before `now`, as the service.
     pub(crate) fn sweep(&mut self, sh: &TableShared, now: Timestamp) -> usize {
         let secs = now.as_millis() / 1000;
@@ -194,7 +227,23 @@ impl TableState {
             self.ttl.pop_first();
             self.commit(sh, key, None, now, Origin::Ttl);
             n += 1;
+            self.counters.ttl_deleted += 1;
         }
         n
+    }
+}
+
+impl MetricSource for TableShared {
+    fn sample(&self, out: &mut Vec<(&'static str, f64)>) {
+        let st = self.state.lock();
+        let c = &st.counters;
+        out.extend([
+            ("ConsumedReadCapacityUnits", c.consumed_reads as f64),
+            ("ConsumedWriteCapacityUnits", c.consumed_writes as f64),
+            ("ThrottledRequests", c.throttled_requests as f64),
+            ("ConditionalCheckFailedRequests", c.conditional_check_failed as f64),
+            ("TimeToLiveDeletedItemCount", c.ttl_deleted as f64),
+            ("ReturnedItemCount", c.returned_items as f64),
+        ]);
     }
 }
