@@ -14,6 +14,21 @@ pub const MAX_BATCH_GET: usize = 100;
 pub const MAX_BATCH_WRITE: usize = 25;
 
 /// One entry of a batch write: no conditions, no return values.
+///
+/// ```
+/// use localcloud::table::{Key, TableConfig, WriteRequest};
+/// use localcloud::{item, Cloud};
+/// let cloud = Cloud::builder().manual_clock().build();
+/// let t = cloud.create_table("users", TableConfig::new(Key::string("id")))?;
+/// let out = t.batch_write(vec![
+///     WriteRequest::Put(item! {"id" => "a"}),
+///     WriteRequest::Put(item! {"id" => "b"}),
+///     WriteRequest::Delete(item! {"id" => "zzz"}),
+/// ])?;
+/// assert!(out.unprocessed_items().is_empty());
+/// assert_eq!(t.batch_get(vec![item! {"id" => "a"}, item! {"id" => "b"}])?.items().len(), 2);
+/// # Ok::<(), localcloud::table::TableError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum WriteRequest {
     /// Put a whole item.

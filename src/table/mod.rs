@@ -104,6 +104,16 @@ pub(crate) struct TableRegistry {
 impl crate::service::Service for TableRegistry {}
 
 /// A handle to a table. Cheap to clone; `Send + Sync`.
+///
+/// ```
+/// use localcloud::table::{Key, TableConfig};
+/// use localcloud::{item, Cloud};
+/// let cloud = Cloud::builder().manual_clock().build();
+/// let t = cloud.create_table("users", TableConfig::new(Key::string("id")))?;
+/// t.put_item(item! {"id" => "u1", "name" => "Ada"}, None)?;
+/// assert_eq!(cloud.table("users")?.get_item(&item! {"id" => "u1"})?.unwrap()["name"], "Ada".into());
+/// # Ok::<(), localcloud::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Table {
     pub(crate) shared: Arc<TableShared>,

@@ -128,6 +128,21 @@ impl From<KeyCondition> for Query {
 }
 
 /// A scan: every item in key order, with limit, start key and filter.
+///
+/// ```
+/// use localcloud::table::{Condition, Key, Scan, TableConfig};
+/// use localcloud::{item, Cloud};
+/// let cloud = Cloud::builder().manual_clock().build();
+/// let t = cloud.create_table("users", TableConfig::new(Key::string("id")))?;
+/// for i in 0..5 {
+///     t.put_item(item! {"id" => format!("u{i}"), "active" => i % 2 == 0}, None)?;
+/// }
+/// let page = t.scan_with(Scan::new().limit(4).filter(Condition::eq("active", true)))?;
+/// assert_eq!((page.scanned_count(), page.count()), (4, 2));
+/// let rest = t.scan_with(Scan::new().exclusive_start_key(page.last_evaluated_key().unwrap().clone()))?;
+/// assert_eq!(rest.count(), 1);
+/// # Ok::<(), localcloud::table::TableError>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scan {
     limit: Option<usize>,
