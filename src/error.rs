@@ -6,6 +6,7 @@ use crate::function::FunctionError;
 use crate::queue::QueueError;
 use crate::schedule::ScheduleError;
 use crate::stream::StreamError;
+use crate::table::TableError;
 use crate::topic::TopicError;
 use crate::workflow::WorkflowError;
 
@@ -45,6 +46,9 @@ pub enum Error {
     /// A function operation failed.
     #[error(transparent)]
     Function(#[from] FunctionError),
+    /// A table or change stream operation failed.
+    #[error(transparent)]
+    Table(#[from] TableError),
 }
 
 impl Error {
@@ -58,6 +62,7 @@ impl Error {
             Error::Workflow(e) => e.code(),
             Error::Schedule(e) => e.code(),
             Error::Function(e) => e.code(),
+            Error::Table(e) => e.code(),
         }
     }
 }

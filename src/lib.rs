@@ -209,6 +209,7 @@ pub mod schedule;
 mod scheduler;
 mod service;
 pub mod stream;
+pub mod table;
 pub mod topic;
 pub mod workflow;
 
@@ -234,6 +235,9 @@ pub use stream::{
     StreamMode,
 };
 
+pub use table::{
+    Condition, Item, Key, KeyCondition, ReturnValues, StreamViewType, Table, TableConfig, TableError, Update,
+};
 pub use topic::{
     BackoffFunction, DeliveryError, DeliveryPolicy, FilterPolicy, FilterScope, Notification, Protocol, Publish,
     PublishBatchResult, PublishReceipt, Subscription, SubscriptionArn, SubscriptionInfo, Topic, TopicConfig,

@@ -1,0 +1,224 @@
+//! Transactions: up to 100 writes or reads over one or more tables, all or nothing.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use parking_lot::MutexGuard;
+
+use super::condition::Condition;
+use super::error::{CancellationReason, TableError};
+use super::key::StoreKey;
+use super::state::{Origin, TableShared, TableState};
+use super::update::Update;
+use super::value::{item_size, validate_item, Item};
+use super::Table;
+use crate::cloud::Cloud;
+
+/// Most items in one transaction.
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+/// Largest total size of a transaction's items: 4 MB.
+const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Put(Item),
+    Update(Item, Update),
+    Delete(Item),
+    Check(Item),
+}
+
+/// One write of a transaction, with an optional condition.
+///
+/// ```
+/// use localcloud::table::{Condition, Key, TableConfig, TransactWrite, Update};
+/// use localcloud::{item, Cloud};
+/// let cloud = Cloud::builder().manual_clock().build();
+/// let t = cloud.create_table("accounts", TableConfig::new(Key::string("id")))?;
+/// t.put_item(item! {"id" => "a", "balance" => 10}, None)?;
+/// let err = cloud.transact_write_items(vec![
+///     TransactWrite::update(&t, item! {"id" => "a"}, Update::add("balance", -20))
+///         .condition(Condition::ge("balance", 20)),
+///     TransactWrite::put(&t, item! {"id" => "b", "balance" => 20}),
+/// ]).unwrap_err();
+/// assert_eq!(err.code(), "TransactionCanceledException");
+/// assert_eq!(err.cancellation_reasons()[0].code(), "ConditionalCheckFailed");
+/// assert!(t.get_item(&item! {"id" => "b"})?.is_none());
+/// # Ok::<(), localcloud::table::TableError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct TransactWrite {
+    table: Table,
+    op: Op,
+    condition: Option<Condition>,
+}
+
+impl TransactWrite {
+    /// Put a whole item.
+    pub fn put(table: &Table, item: Item) -> Self {
+        TransactWrite { table: table.clone(), op: Op::Put(item), condition: None }
+    }
+    /// Update the item with this key.
+    pub fn update(table: &Table, key: Item, update: Update) -> Self {
+        TransactWrite { table: table.clone(), op: Op::Update(key, update), condition: None }
+    }
+    /// Delete the item with this key.
+    pub fn delete(table: &Table, key: Item) -> Self {
+        TransactWrite { table: table.clone(), op: Op::Delete(key), condition: None }
+    }
+    /// Only check a condition on the item with this key.
+    pub fn condition_check(table: &Table, key: Item, condition: Condition) -> Self {
+        TransactWrite { table: table.clone(), op: Op::Check(key), condition: Some(condition) }
+    }
+    /// The condition this write needs.
+    pub fn condition(mut self, c: Condition) -> Self {
+        self.condition = Some(c);
+        self
+    }
+}
+
+/// One read of a transaction.
+#[derive(Clone, Debug)]
+pub struct TransactGet {
+    table: Table,
+    key: Item,
+}
+
+impl TransactGet {
+    /// Read the item with this key.
+    pub fn new(table: &Table, key: Item) -> Self {
+        TransactGet { table: table.clone(), key }
+    }
+}
+
+/// Locks every distinct table once, in uid order (so two transactions cannot deadlock).
+fn lock_all<'a>(tables: &'a [Arc<TableShared>]) -> Vec<MutexGuard<'a, TableState>> {
+    tables.iter().map(|t| t.state.lock()).collect()
+}
+
+fn distinct(tables: impl Iterator<Item = Arc<TableShared>>) -> Vec<Arc<TableShared>> {
+    let mut v: Vec<Arc<TableShared>> = tables.collect();
+    v.sort_by_key(|t| t.uid);
+    v.dedup_by_key(|t| t.uid);
+    v
+}
+
+fn index_of(tables: &[Arc<TableShared>], uid: u64) -> usize {
+    tables.iter().position(|t| t.uid == uid).unwrap_or(0)
+}
+
+fn check_len(n: usize) -> Result<(), TableError> {
+    if n == 0 || n > MAX_TRANSACTION_ITEMS {
+        return Err(TableError::validation(format!("a transaction takes 1 to {MAX_TRANSACTION_ITEMS} items, not {n}")));
+    }
+    Ok(())
+}
+
+impl Cloud {
+    /// Applies every write or none. Each write's condition is checked against the
+    /// items as they were before the transaction.
+    ///
+    /// Errors: `ValidationException` for a malformed request (more than 100 items, two
+    /// operations on one item, a bad key or item, over 4 MB);
+    /// `TransactionCanceledException` with one [`CancellationReason`] per item when a
+    /// condition fails or an update cannot apply; `ResourceNotFoundException`.
+    pub fn transact_write_items(&self, writes: Vec<TransactWrite>) -> Result<(), TableError> {
+        check_len(writes.len())?;
+        let mut keys: Vec<StoreKey> = Vec::with_capacity(writes.len());
+        let mut seen = BTreeSet::new();
+        let mut bytes = 0;
+        for w in &writes {
+            let sh = &w.table.shared;
+            let k = match &w.op {
+                Op::Put(item) => {
+                    validate_item(item)?;
+                    bytes += item_size(item);
+                    sh.schema.key_of_item(item)?
+                }
+                Op::Update(key, u) => {
+                    u.validate(&sh.schema)?;
+                    sh.schema.key_of(key)?
+                }
+                Op::Delete(key) | Op::Check(key) => sh.schema.key_of(key)?,
+            };
+            if let Some(c) = &w.condition {
+                c.validate()?;
+            }
+            if !seen.insert((sh.uid, k.clone())) {
+                return Err(TableError::validation(
+                    "transaction request cannot include multiple operations on one item",
+                ));
+            }
+            keys.push(k);
+        }
+        if bytes > MAX_TRANSACTION_BYTES {
+            return Err(TableError::validation("the transaction's items exceed 4 MB"));
+        }
+        let tables = distinct(writes.iter().map(|w| Arc::clone(&w.table.shared)));
+        let mut guards = lock_all(&tables);
+        for (t, g) in tables.iter().zip(&guards) {
+            g.check_live(t)?;
+        }
+        let now = self.now();
+        let mut reasons = Vec::with_capacity(writes.len());
+        let mut plan: Vec<Option<Option<Item>>> = Vec::with_capacity(writes.len());
+        for (w, k) in writes.iter().zip(&keys) {
+            let sh = &w.table.shared;
+            let st = &guards[index_of(&tables, sh.uid)];
+            let current = st.items.get(k).map(|a| &**a);
+            if w.condition.as_ref().is_some_and(|c| !c.eval(current)) {
+                reasons.push(CancellationReason {
+                    code: "ConditionalCheckFailed",
+                    message: Some("the conditional request failed".into()),
+                });
+                plan.push(None);
+                continue;
+            }
+            let outcome = match &w.op {
+                Op::Put(item) => Ok(Some(Some(item.clone()))),
+                Op::Delete(_) => Ok(Some(None)),
+                Op::Check(_) => Ok(None),
+                Op::Update(_, u) => {
+                    let base = current.cloned().unwrap_or_else(|| sh.schema.key_item(k));
+                    u.apply(current, base).and_then(|(new, _)| validate_item(&new).map(|()| Some(Some(new))))
+                }
+            };
+            match outcome {
+                Ok(p) => {
+                    reasons.push(CancellationReason::none());
+                    plan.push(p);
+                }
+                Err(e) => {
+                    reasons.push(CancellationReason { code: "ValidationError", message: Some(e.to_string()) });
+                    plan.push(None);
+                }
+            }
+        }
+        if reasons.iter().any(|r| r.code != "None") {
+            return Err(TableError::TransactionCanceled { reasons });
+        }
+        for ((w, k), p) in writes.iter().zip(keys).zip(plan) {
+            if let Some(new) = p {
+                let sh = &w.table.shared;
+                let i = index_of(&tables, sh.uid);
+                guards[i].commit(sh, k, new, now, Origin::Transaction);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads up to 100 items, from one consistent moment, in request order.
+    pub fn transact_get_items(&self, gets: Vec<TransactGet>) -> Result<Vec<Option<Item>>, TableError> {
+        check_len(gets.len())?;
+        let keys = gets.iter().map(|g| g.table.shared.schema.key_of(&g.key)).collect::<Result<Vec<_>, _>>()?;
+        let tables = distinct(gets.iter().map(|g| Arc::clone(&g.table.shared)));
+        let guards = lock_all(&tables);
+        for (t, g) in tables.iter().zip(&guards) {
+            g.check_live(t)?;
+        }
+        Ok(gets
+            .iter()
+            .zip(&keys)
+            .map(|(g, k)| guards[index_of(&tables, g.table.shared.uid)].items.get(k).map(|a| (**a).clone()))
+            .collect())
+    }
+}

@@ -1,0 +1,295 @@
+//! [`Update`]: SET / REMOVE / ADD / DELETE actions, atomic counters and return values.
+
+use std::collections::BTreeSet;
+
+use super::error::TableError;
+use super::key::Schema;
+use super::value::{AttributeValue, Item};
+
+/// Which attributes a write returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReturnValues {
+    /// Nothing (the default).
+    #[default]
+    None,
+    /// The whole item as it was (nothing if it did not exist).
+    AllOld,
+    /// The whole item as it is now.
+    AllNew,
+    /// The updated attributes as they were.
+    UpdatedOld,
+    /// The updated attributes as they are now.
+    UpdatedNew,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum SetValue {
+    Value(AttributeValue),
+    IfNotExists(AttributeValue),
+    Plus(AttributeValue),
+    Minus(AttributeValue),
+    ListAppend(AttributeValue),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Action {
+    Set(String, SetValue),
+    Remove(String),
+    Add(String, AttributeValue),
+    Delete(String, AttributeValue),
+}
+
+impl Action {
+    fn path(&self) -> &str {
+        match self {
+            Action::Set(p, _) | Action::Remove(p) | Action::Add(p, _) | Action::Delete(p, _) => p,
+        }
+    }
+}
+
+/// The actions of an `UpdateItem`, as a typed builder over top-level attributes:
+/// start with `Update::set` / `remove` / `add` / `delete`, chain with `and_set` /
+/// `and_remove` / `and_add` / `and_delete` (and `increment`, `set_if_not_exists`, …).
+/// All operands read the item as it was before the update; an update of a missing
+/// item creates it from its key.
+///
+/// ```
+/// use localcloud::table::{ReturnValues, Update};
+/// let u = Update::set("size", 130).and_add("views", 1).and_remove("draft").return_values(ReturnValues::UpdatedNew);
+/// # let _ = u;
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Update {
+    actions: Vec<Action>,
+    pub(crate) return_values: ReturnValues,
+}
+
+macro_rules! both {
+    ($(#[$doc:meta])* $name:ident, $method:ident ($($arg:ident : $ty:ty),*)) => {
+        $(#[$doc])*
+        pub fn $name($($arg: $ty),*) -> Self {
+            Update { actions: Vec::new(), return_values: ReturnValues::None }.$method($($arg),*)
+        }
+    };
+}
+
+impl Update {
+    both!(
+        /// An update starting with `SET path = v`.
+        set, and_set(path: impl Into<String>, v: impl Into<AttributeValue>)
+    );
+    both!(
+        /// An update starting with `REMOVE path`.
+        remove, and_remove(path: impl Into<String>)
+    );
+    both!(
+        /// An update starting with `ADD path v` (an atomic counter or a set union).
+        add, and_add(path: impl Into<String>, v: impl Into<AttributeValue>)
+    );
+    both!(
+        /// An update starting with `DELETE path set` (a set difference).
+        delete, and_delete(path: impl Into<String>, set: AttributeValue)
+    );
+
+    fn push(mut self, a: Action) -> Self {
+        self.actions.push(a);
+        self
+    }
+    /// Adds `SET path = v`.
+    pub fn and_set(self, path: impl Into<String>, v: impl Into<AttributeValue>) -> Self {
+        self.push(Action::Set(path.into(), SetValue::Value(v.into())))
+    }
+    /// Adds `SET path = if_not_exists(path, v)`.
+    pub fn set_if_not_exists(self, path: impl Into<String>, v: impl Into<AttributeValue>) -> Self {
+        self.push(Action::Set(path.into(), SetValue::IfNotExists(v.into())))
+    }
+    /// Adds `SET path = path + n` (the attribute must exist and be a number).
+    pub fn increment(self, path: impl Into<String>, n: impl Into<AttributeValue>) -> Self {
+        self.push(Action::Set(path.into(), SetValue::Plus(n.into())))
+    }
+    /// Adds `SET path = path - n`.
+    pub fn decrement(self, path: impl Into<String>, n: impl Into<AttributeValue>) -> Self {
+        self.push(Action::Set(path.into(), SetValue::Minus(n.into())))
+    }
+    /// Adds `SET path = list_append(path, list)` (a missing attribute counts as empty).
+    pub fn list_append(self, path: impl Into<String>, list: Vec<AttributeValue>) -> Self {
+        self.push(Action::Set(path.into(), SetValue::ListAppend(AttributeValue::L(list))))
+    }
+    /// Adds `REMOVE path`.
+    pub fn and_remove(self, path: impl Into<String>) -> Self {
+        self.push(Action::Remove(path.into()))
+    }
+    /// Adds `ADD path v`: a number is added (a missing attribute counts as 0); a set is
+    /// merged in (a missing attribute counts as empty).
+    pub fn and_add(self, path: impl Into<String>, v: impl Into<AttributeValue>) -> Self {
+        self.push(Action::Add(path.into(), v.into()))
+    }
+    /// Adds `DELETE path set`: the elements are taken out; an emptied set is removed.
+    pub fn and_delete(self, path: impl Into<String>, set: AttributeValue) -> Self {
+        self.push(Action::Delete(path.into(), set))
+    }
+    /// What the update returns (default [`ReturnValues::None`]).
+    pub fn return_values(mut self, rv: ReturnValues) -> Self {
+        self.return_values = rv;
+        self
+    }
+
+    /// The request's own checks: no empty, repeated or key paths; operand types.
+    pub(crate) fn validate(&self, schema: &Schema) -> Result<(), TableError> {
+        let mut seen = BTreeSet::new();
+        for a in &self.actions {
+            let p = a.path();
+            if p.is_empty() {
+                return Err(TableError::validation("invalid UpdateExpression: an attribute name is empty"));
+            }
+            if !seen.insert(p) {
+                return Err(TableError::validation(format!(
+                    "invalid UpdateExpression: two document paths overlap with each other: [{p}]"
+                )));
+            }
+            if schema.is_key(p) {
+                return Err(TableError::validation(format!(
+                    "cannot update attribute {p}: this attribute is part of the key"
+                )));
+            }
+            match a {
+                Action::Add(_, v)
+                    if !matches!(
+                        v,
+                        AttributeValue::N(_) | AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)
+                    ) =>
+                {
+                    return Err(type_error("ADD", v));
+                }
+                Action::Delete(_, v)
+                    if !matches!(v, AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)) =>
+                {
+                    return Err(type_error("DELETE", v));
+                }
+                Action::Set(_, SetValue::Plus(v) | SetValue::Minus(v)) if !matches!(v, AttributeValue::N(_)) => {
+                    return Err(type_error("+/-", v));
+                }
+                _ => {}
+            }
+            match a {
+                Action::Set(_, SetValue::Value(v) | SetValue::IfNotExists(v) | SetValue::ListAppend(v))
+                | Action::Add(_, v)
+                | Action::Delete(_, v) => v.validate(p, 0)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The new item, and the paths the update touched.
+    pub(crate) fn apply(&self, old: Option<&Item>, base: Item) -> Result<(Item, Vec<String>), TableError> {
+        let mut new = base;
+        let get = |p: &str| old.and_then(|o| o.get(p));
+        for a in &self.actions {
+            match a {
+                Action::Set(p, sv) => {
+                    let v = match sv {
+                        SetValue::Value(v) => v.clone(),
+                        SetValue::IfNotExists(v) => get(p).cloned().unwrap_or_else(|| v.clone()),
+                        SetValue::Plus(n) | SetValue::Minus(n) => {
+                            let cur = get(p).ok_or_else(|| {
+                                TableError::validation(
+                                    "the provided expression refers to an attribute that does not exist in the item",
+                                )
+                            })?;
+                            match (cur, n) {
+                                (AttributeValue::N(c), AttributeValue::N(n)) => {
+                                    let n = if matches!(sv, SetValue::Minus(_)) { n.negated() } else { n.clone() };
+                                    AttributeValue::N(c.checked_add(&n)?)
+                                }
+                                (c, _) => return Err(type_error("+/-", c)),
+                            }
+                        }
+                        SetValue::ListAppend(AttributeValue::L(tail)) => match get(p) {
+                            None => AttributeValue::L(tail.clone()),
+                            Some(AttributeValue::L(head)) => {
+                                AttributeValue::L(head.iter().chain(tail.iter()).cloned().collect())
+                            }
+                            Some(other) => return Err(type_error("list_append", other)),
+                        },
+                        SetValue::ListAppend(other) => return Err(type_error("list_append", other)),
+                    };
+                    new.insert(p.clone(), v);
+                }
+                Action::Remove(p) => {
+                    new.remove(p);
+                }
+                Action::Add(p, v) => {
+                    let merged = match (get(p), v) {
+                        (None, v) => v.clone(),
+                        (Some(AttributeValue::N(c)), AttributeValue::N(n)) => AttributeValue::N(c.checked_add(n)?),
+                        (Some(AttributeValue::Ss(c)), AttributeValue::Ss(s)) => {
+                            AttributeValue::Ss(c.union(s).cloned().collect())
+                        }
+                        (Some(AttributeValue::Ns(c)), AttributeValue::Ns(s)) => {
+                            AttributeValue::Ns(c.union(s).cloned().collect())
+                        }
+                        (Some(AttributeValue::Bs(c)), AttributeValue::Bs(s)) => {
+                            AttributeValue::Bs(c.union(s).cloned().collect())
+                        }
+                        (Some(c), _) => return Err(type_error("ADD", c)),
+                    };
+                    new.insert(p.clone(), merged);
+                }
+                Action::Delete(p, v) => {
+                    let left = match (get(p), v) {
+                        (None, _) => None,
+                        (Some(AttributeValue::Ss(c)), AttributeValue::Ss(s)) => {
+                            Some(AttributeValue::Ss(c.difference(s).cloned().collect()))
+                        }
+                        (Some(AttributeValue::Ns(c)), AttributeValue::Ns(s)) => {
+                            Some(AttributeValue::Ns(c.difference(s).cloned().collect()))
+                        }
+                        (Some(AttributeValue::Bs(c)), AttributeValue::Bs(s)) => {
+                            Some(AttributeValue::Bs(c.difference(s).cloned().collect()))
+                        }
+                        (Some(c), _) => return Err(type_error("DELETE", c)),
+                    };
+                    let empty = match &left {
+                        Some(AttributeValue::Ss(s)) => s.is_empty(),
+                        Some(AttributeValue::Ns(s)) => s.is_empty(),
+                        Some(AttributeValue::Bs(s)) => s.is_empty(),
+                        _ => true,
+                    };
+                    match left {
+                        Some(v) if !empty => {
+                            new.insert(p.clone(), v);
+                        }
+                        _ => {
+                            new.remove(p);
+                        }
+                    }
+                }
+            }
+        }
+        Ok((new, self.actions.iter().map(|a| a.path().to_owned()).collect()))
+    }
+}
+
+fn type_error(op: &str, v: &AttributeValue) -> TableError {
+    TableError::validation(format!(
+        "an operand in the update expression has an incorrect data type: {op} does not take {}",
+        v.type_name()
+    ))
+}
+
+/// What a write returns, per [`ReturnValues`].
+pub(crate) fn returned(rv: ReturnValues, old: Option<&Item>, new: Option<&Item>, touched: &[String]) -> Option<Item> {
+    let pick = |item: Option<&Item>| {
+        let item = item?;
+        let m: Item = touched.iter().filter_map(|p| item.get(p).map(|v| (p.clone(), v.clone()))).collect();
+        (!m.is_empty()).then_some(m)
+    };
+    match rv {
+        ReturnValues::None => None,
+        ReturnValues::AllOld => old.cloned(),
+        ReturnValues::AllNew => new.cloned(),
+        ReturnValues::UpdatedOld => pick(old),
+        ReturnValues::UpdatedNew => pick(new),
+    }
+}
