@@ -66,7 +66,7 @@ fn time_floor_puts(shards: usize, keys: &[String], iters: u64) -> Duration {
     start.elapsed()
 }
 
-fn filled(n: usize) -> (Stream, localcloud::ShardIterator, Vec<FloorRecord>) {
+fn filled(n: usize) -> (Stream, localcloud::stream::ShardIterator, Vec<FloorRecord>) {
     let s = stream(1);
     let data = Bytes::from(PAYLOAD.to_vec());
     for chunk in 0..n / 500 {

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use localcloud::{Cloud, PutRecord, Record, ShardId, StartingPosition, Stream, StreamConfig};
+use localcloud::stream::{Record, ShardId};
+use localcloud::{Cloud, PutRecord, StartingPosition, Stream, StreamConfig};
 
 fn main() -> Result<(), localcloud::Error> {
     let cloud = Cloud::builder().manual_clock().seed(7).build();

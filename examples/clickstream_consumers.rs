@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use localcloud::consumer::{Checkpointer, Consumer, LeaseTable, ProcessRecordsInput, ShardRecordProcessor, Worker};
-use localcloud::{Cloud, PutRecord, ShardId, StartingPosition, StreamConfig};
+use localcloud::stream::ShardId;
+use localcloud::{Cloud, PutRecord, StartingPosition, StreamConfig};
 
 /// Who processed what: (worker, shard) -> records.
 type Tally = Arc<Mutex<BTreeMap<(String, ShardId), usize>>>;

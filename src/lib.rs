@@ -224,49 +224,11 @@ pub use journal::{Journal, JournalEntry};
 pub use message::{AttributeType, AttributeValue, Md5Digest, MessageAttributes, MessageId};
 pub use metrics::{MetricSample, Metrics};
 pub use queue::{
-    BatchEntry, BatchResult, BatchResultErrorEntry, DeduplicationScope, FifoThroughputLimit, MoveTask, MoveTaskStatus,
-    OutgoingMessage, Queue, QueueConfig, QueueError, QueueStats, ReceiptHandle, ReceiveOptions, ReceivedMessage,
-    RedriveAllowPolicy, RedrivePolicy, SendReceipt, SystemAttributes,
+    OutgoingMessage, Queue, QueueConfig, QueueError, ReceiptHandle, ReceiveOptions, ReceivedMessage, RedrivePolicy,
+    SendReceipt,
 };
 pub use schedule::{Schedule, ScheduleError, ScheduleExpression, Target};
-pub use stream::{
-    GetRecordsOutput, PutRecord, PutRecordOutput, PutRecordsOutput, PutRecordsResultEntry, Record, SequenceNumber,
-    SequenceNumberRange, Shard, ShardId, ShardIterator, StartingPosition, Stream, StreamConfig, StreamError,
-    StreamMode,
-};
-
-pub use table::{
-    Condition, Item, Key, KeyCondition, ReturnValues, StreamViewType, Table, TableConfig, TableError, Update,
-};
-pub use topic::{
-    BackoffFunction, DeliveryError, DeliveryPolicy, FilterPolicy, FilterScope, Notification, Protocol, Publish,
-    PublishBatchResult, PublishReceipt, Subscription, SubscriptionArn, SubscriptionInfo, Topic, TopicConfig,
-    TopicError,
-};
+pub use stream::{PutRecord, StartingPosition, Stream, StreamConfig, StreamError};
+pub use table::{Condition, Item, Key, KeyCondition, StreamViewType, Table, TableConfig, TableError, Update};
+pub use topic::{DeliveryError, FilterPolicy, Notification, Publish, Subscription, Topic, TopicConfig, TopicError};
 pub use workflow::{Decision, WorkflowError, WorkflowExecution, WorkflowType, Workflows};
-
-/// Limits of the queue service, as constants.
-pub mod queue_limits {
-    pub use crate::queue::{
-        FIFO_CALLS_PER_SECOND, FIFO_HIGH_THROUGHPUT_CALLS_PER_SECOND, MAX_DELAY, MAX_MESSAGE_SIZE, MAX_RECEIVE_WAIT,
-        MAX_RETENTION, MAX_VISIBILITY_TIMEOUT, MIN_RETENTION,
-    };
-}
-
-/// Limits of the stream service, as constants.
-pub mod stream_limits {
-    pub use crate::stream::{
-        DEFAULT_MAX_RECORD_SIZE, ITERATOR_LIFETIME, MAX_GET_RECORDS_BYTES, MAX_GET_RECORDS_LIMIT, MAX_OPEN_SHARDS,
-        MAX_PARTITION_KEY_CHARS, MAX_PUT_RECORDS_ENTRIES, MAX_PUT_RECORDS_SIZE, MAX_RECORD_SIZE_LIMIT, MAX_RETENTION,
-        MAX_SCALINGS_PER_DAY, MIN_RETENTION, ON_DEMAND_INITIAL_SHARDS, ON_DEMAND_SCALING_INTERVAL, READ_BYTES_PER_SEC,
-        READ_CALLS_PER_SEC, WRITE_BYTES_PER_SEC, WRITE_RECORDS_PER_SEC,
-    };
-}
-
-/// Limits of the topic service, as constants.
-pub mod topic_limits {
-    pub use crate::topic::{
-        MAX_DELIVERY_POLICY_TIME, MAX_DELIVERY_RETRIES, MAX_FILTER_COMBINATIONS, MAX_FILTER_KEYS, MAX_PUBLISH_SIZE,
-        MAX_SUBJECT_CHARS,
-    };
-}

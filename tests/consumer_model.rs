@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use consumer_support::*;
 use localcloud::consumer::{Consumer, ExtendedSequenceNumber, LeaseTable, Worker};
-use localcloud::{PutRecord, ShardId, StartingPosition, StreamConfig};
+use localcloud::stream::ShardId;
+use localcloud::{PutRecord, StartingPosition, StreamConfig};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -156,7 +157,7 @@ impl Model {
     }
 
     fn check_log(&self) {
-        let mut order: BTreeMap<(String, ShardId), localcloud::SequenceNumber> = BTreeMap::new();
+        let mut order: BTreeMap<(String, ShardId), localcloud::stream::SequenceNumber> = BTreeMap::new();
         let mut ended = BTreeSet::new();
         let parents: BTreeMap<ShardId, Vec<ShardId>> =
             self.leases.list().unwrap().iter().map(|l| (*l.shard_id(), l.parent_shard_ids().to_vec())).collect();

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use consumer_support::*;
 use localcloud::consumer::{ExtendedSequenceNumber, LeaseTable, Worker, WorkerIssue};
-use localcloud::{PutRecord, ShardId, StreamConfig};
+use localcloud::stream::ShardId;
+use localcloud::{PutRecord, StreamConfig};
 
 fn run_for(cloud: &localcloud::Cloud, workers: &[&Worker], rounds: u64) {
     for _ in 0..rounds {

@@ -147,7 +147,7 @@ impl ShardRecordProcessor for Backwards {
         let mut out = self.0.lock().unwrap();
         out.push(cp.checkpoint_at(recs.last().unwrap().sequence_number()));
         out.push(cp.checkpoint_at(recs[0].sequence_number()));
-        let beyond: localcloud::SequenceNumber =
+        let beyond: localcloud::stream::SequenceNumber =
             (recs.last().unwrap().sequence_number().as_u128() + 1).to_string().parse().unwrap();
         out.push(cp.checkpoint_at(&beyond));
     }

@@ -2,9 +2,10 @@
 //! malformed requests reject as a whole and change nothing; otherwise each entry
 //! succeeds or fails alone; FIFO batches enqueue in entry order.
 
+use localcloud::queue::{BatchEntry, BatchResult};
 use localcloud::{
-    AttributeValue, BatchEntry, BatchResult, Cloud, OutgoingMessage, Queue, QueueConfig, QueueError, ReceiptHandle,
-    ReceiveOptions, ReceivedMessage,
+    AttributeValue, Cloud, OutgoingMessage, Queue, QueueConfig, QueueError, ReceiptHandle, ReceiveOptions,
+    ReceivedMessage,
 };
 
 mod common;

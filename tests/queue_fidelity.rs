@@ -4,10 +4,8 @@
 
 use std::time::Duration;
 
-use localcloud::{
-    BatchEntry, Cloud, DeduplicationScope, FifoThroughputLimit, MoveTaskStatus, OutgoingMessage, Queue, QueueConfig,
-    ReceiveOptions, ReceivedMessage, RedrivePolicy,
-};
+use localcloud::queue::{BatchEntry, DeduplicationScope, FifoThroughputLimit, MoveTaskStatus};
+use localcloud::{Cloud, OutgoingMessage, Queue, QueueConfig, ReceiveOptions, ReceivedMessage, RedrivePolicy};
 
 mod common;
 use common::{bodies, cloud, receive_all, secs, source_with_dlq};

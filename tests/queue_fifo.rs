@@ -5,9 +5,9 @@
 use std::thread;
 use std::time::Duration;
 
+use localcloud::queue::{BatchEntry, DeduplicationScope, FifoThroughputLimit};
 use localcloud::{
-    AttributeValue, BatchEntry, Cloud, DeduplicationScope, FifoThroughputLimit, OutgoingMessage, Queue, QueueConfig,
-    ReceiveOptions, ReceivedMessage, RedrivePolicy,
+    AttributeValue, Cloud, OutgoingMessage, Queue, QueueConfig, ReceiveOptions, ReceivedMessage, RedrivePolicy,
 };
 
 mod common;

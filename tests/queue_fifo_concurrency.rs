@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use localcloud::{BatchEntry, Cloud, OutgoingMessage, QueueConfig, ReceiveOptions};
+use localcloud::queue::BatchEntry;
+use localcloud::{Cloud, OutgoingMessage, QueueConfig, ReceiveOptions};
 
 const GROUPS: usize = 50;
 const PER_GROUP: usize = 200;

@@ -10,9 +10,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use localcloud::{
-    Cloud, DeduplicationScope, MessageId, OutgoingMessage, Queue, QueueConfig, ReceiptHandle, ReceiveOptions,
-};
+use localcloud::queue::DeduplicationScope;
+use localcloud::{Cloud, MessageId, OutgoingMessage, Queue, QueueConfig, ReceiptHandle, ReceiveOptions};
 use proptest::prelude::*;
 use proptest::sample::Index;
 

@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use localcloud::{
-    AttributeValue, Cloud, MoveTaskStatus, OutgoingMessage, Queue, QueueConfig, RedrivePolicy, SendReceipt,
-};
+use localcloud::queue::MoveTaskStatus;
+use localcloud::{AttributeValue, Cloud, OutgoingMessage, Queue, QueueConfig, RedrivePolicy, SendReceipt};
 
 mod common;
 use common::{bodies, cloud, receive_all, secs, source_with_dlq};

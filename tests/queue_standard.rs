@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
+use localcloud::queue::RedriveAllowPolicy;
 use localcloud::{
     AttributeValue, Cloud, MessageAttributes, OutgoingMessage, Queue, QueueConfig, QueueError, ReceiptHandle,
-    ReceiveOptions, RedriveAllowPolicy, RedrivePolicy,
+    ReceiveOptions, RedrivePolicy,
 };
 use md5::{Digest, Md5};
 
@@ -621,7 +622,7 @@ fn standard_receive_rejects_at_120000_in_flight() {
     let q = queue(&c, QueueConfig::default().visibility_timeout(secs(43_200)));
     for _ in 0..12_001 {
         let batch: Vec<_> =
-            (0..10).map(|i| localcloud::BatchEntry::new(format!("e{i}"), OutgoingMessage::new("m"))).collect();
+            (0..10).map(|i| localcloud::queue::BatchEntry::new(format!("e{i}"), OutgoingMessage::new("m"))).collect();
         q.send_batch(batch).unwrap();
     }
     while q.stats().in_flight < 120_000 {

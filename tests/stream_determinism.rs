@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use localcloud::{Cloud, PutRecord, ShardIterator, StartingPosition, StreamConfig};
+use localcloud::stream::ShardIterator;
+use localcloud::{Cloud, PutRecord, StartingPosition, StreamConfig};
 
 /// Runs a fixed scenario (two streams, puts, every starting position, reads, a split)
 /// in a fresh cloud and returns the text of every iterator handed out, in order.

@@ -186,8 +186,8 @@ fn errors_convert_into_the_umbrella_error() {
 fn handles_are_send_sync_clone_and_debug() {
     fn check<T: Send + Sync + Clone + std::fmt::Debug>() {}
     check::<localcloud::Stream>();
-    check::<localcloud::ShardIterator>();
-    check::<localcloud::Record>();
+    check::<localcloud::stream::ShardIterator>();
+    check::<localcloud::stream::Record>();
     check::<localcloud::StreamError>();
 }
 

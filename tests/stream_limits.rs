@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use localcloud::{Cloud, PutRecord, ShardId, StartingPosition, Stream, StreamConfig};
+use localcloud::stream::ShardId;
+use localcloud::{Cloud, PutRecord, StartingPosition, Stream, StreamConfig};
 
 fn limited() -> (Cloud, Stream, ShardId) {
     let cloud = Cloud::builder().manual_clock().build();

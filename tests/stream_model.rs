@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use localcloud::{Cloud, PutRecord, SequenceNumber, Shard, ShardId, StartingPosition, Stream, StreamConfig};
+use localcloud::stream::{SequenceNumber, Shard, ShardId};
+use localcloud::{Cloud, PutRecord, StartingPosition, Stream, StreamConfig};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use localcloud::stream_limits::{ON_DEMAND_INITIAL_SHARDS, ON_DEMAND_SCALING_INTERVAL};
-use localcloud::{Cloud, PutRecord, Shard, ShardId, Stream, StreamConfig, StreamMode};
+use localcloud::stream::{Shard, ShardId, StreamMode};
+use localcloud::stream::{ON_DEMAND_INITIAL_SHARDS, ON_DEMAND_SCALING_INTERVAL};
+use localcloud::{Cloud, PutRecord, Stream, StreamConfig};
 
 fn on_demand() -> (Cloud, Stream) {
     let cloud = Cloud::builder().manual_clock().build();

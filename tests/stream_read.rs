@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use localcloud::{Cloud, PutRecord, SequenceNumber, ShardId, ShardIterator, StartingPosition, Stream, StreamConfig};
+use localcloud::stream::{SequenceNumber, ShardId, ShardIterator};
+use localcloud::{Cloud, PutRecord, StartingPosition, Stream, StreamConfig};
 
 fn stream(shards: usize) -> (Cloud, Stream, ShardId) {
     let cloud = Cloud::builder().manual_clock().build();

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use localcloud::stream_limits::MAX_OPEN_SHARDS;
-use localcloud::{Cloud, PutRecord, Shard, ShardId, StartingPosition, Stream, StreamConfig};
+use localcloud::stream::MAX_OPEN_SHARDS;
+use localcloud::stream::{Shard, ShardId};
+use localcloud::{Cloud, PutRecord, StartingPosition, Stream, StreamConfig};
 
 fn stream(shards: usize) -> (Cloud, Stream) {
     let cloud = Cloud::builder().manual_clock().build();

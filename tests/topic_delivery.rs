@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use localcloud::topic::DeliveryPolicy;
 use localcloud::{
-    AttributeValue, Cloud, DeliveryError, DeliveryPolicy, Publish, Queue, QueueConfig, Subscription, Timestamp, Topic,
-    TopicConfig,
+    AttributeValue, Cloud, DeliveryError, Publish, Queue, QueueConfig, Subscription, Timestamp, Topic, TopicConfig,
 };
 use serde_json::Value;
 

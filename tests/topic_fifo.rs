@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use localcloud::{BatchEntry, Cloud, Publish, Queue, QueueConfig, ReceiveOptions, Subscription, Topic, TopicConfig};
+use localcloud::queue::BatchEntry;
+use localcloud::{Cloud, Publish, Queue, QueueConfig, ReceiveOptions, Subscription, Topic, TopicConfig};
 use serde_json::Value;
 
 fn setup(content_dedup: bool) -> (Cloud, Topic) {

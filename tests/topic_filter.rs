@@ -1,7 +1,8 @@
 //! Filter policies × messages: every operator and edge of the spec, checked through
 //! `FilterPolicy::matches` and through a real subscription.
 
-use localcloud::{AttributeValue, Cloud, FilterPolicy, FilterScope, Publish, QueueConfig, Subscription, TopicConfig};
+use localcloud::topic::FilterScope;
+use localcloud::{AttributeValue, Cloud, FilterPolicy, Publish, QueueConfig, Subscription, TopicConfig};
 
 enum Msg {
     Attrs(Vec<(&'static str, AttributeValue)>),

@@ -1,9 +1,9 @@
 //! Validation: topic lifecycle, publish parameters, batches and subscriptions.
 //! Bad input returns the AWS code and changes nothing.
 
-use localcloud::{
-    AttributeValue, BatchEntry, Cloud, DeliveryPolicy, Error, Publish, QueueConfig, Subscription, TopicConfig,
-};
+use localcloud::queue::BatchEntry;
+use localcloud::topic::DeliveryPolicy;
+use localcloud::{AttributeValue, Cloud, Error, Publish, QueueConfig, Subscription, TopicConfig};
 
 fn cloud() -> Cloud {
     Cloud::builder().manual_clock().build()
@@ -233,11 +233,11 @@ fn handles_are_send_sync_clone_and_debug() {
     fn check<T: Send + Sync + Clone + std::fmt::Debug>() {}
     check::<localcloud::Topic>();
     check::<localcloud::FilterPolicy>();
-    check::<localcloud::SubscriptionArn>();
-    check::<localcloud::SubscriptionInfo>();
-    check::<localcloud::PublishReceipt>();
+    check::<localcloud::topic::SubscriptionArn>();
+    check::<localcloud::topic::SubscriptionInfo>();
+    check::<localcloud::topic::PublishReceipt>();
     check::<localcloud::TopicError>();
-    check::<localcloud::DeliveryPolicy>();
+    check::<localcloud::topic::DeliveryPolicy>();
     fn debug<T: std::fmt::Debug + Send + Sync>() {}
     debug::<localcloud::Notification>();
     debug::<localcloud::Subscription>();

@@ -76,7 +76,7 @@ pub(crate) fn apply_delete(leases: &mut BTreeMap<ShardId, Lease>, shard: &ShardI
 ///
 /// ```
 /// use localcloud::consumer::{ExtendedSequenceNumber, Lease, LeaseTable};
-/// use localcloud::ShardId;
+/// use localcloud::stream::ShardId;
 /// let table = LeaseTable::in_memory();
 /// let shard: ShardId = "shardId-000000000000".parse()?;
 /// assert!(table.create_if_absent(&Lease::new(shard, ExtendedSequenceNumber::TrimHorizon, vec![]))?);

@@ -15,7 +15,8 @@ use super::{Queue, QueueError, MAX_MESSAGE_SIZE};
 /// batch) and the item (a message, a receipt handle, or a handle with a timeout).
 ///
 /// ```
-/// use localcloud::{BatchEntry, OutgoingMessage};
+/// use localcloud::OutgoingMessage;
+/// use localcloud::queue::BatchEntry;
 /// let e = BatchEntry::new("first", OutgoingMessage::new("a"));
 /// assert_eq!(e.id(), "first");
 /// ```
@@ -158,7 +159,8 @@ impl Queue {
     /// `InvalidParameterValue`, and nothing is enqueued.
     ///
     /// ```
-    /// use localcloud::{BatchEntry, Cloud, OutgoingMessage, QueueConfig};
+    /// use localcloud::{Cloud, OutgoingMessage, QueueConfig};
+    /// use localcloud::queue::BatchEntry;
     /// let cloud = Cloud::builder().manual_clock().build();
     /// let q = cloud.create_queue("q", QueueConfig::default())?;
     /// let r = q.send_batch(vec![

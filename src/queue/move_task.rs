@@ -47,7 +47,8 @@ struct TaskState {
 /// A message move task; a cheap handle whose accessors read its current state.
 ///
 /// ```
-/// use localcloud::{Cloud, MoveTaskStatus, QueueConfig, RedrivePolicy};
+/// use localcloud::{Cloud, QueueConfig, RedrivePolicy};
+/// use localcloud::queue::MoveTaskStatus;
 /// use std::time::Duration;
 /// let cloud = Cloud::builder().manual_clock().build();
 /// let dlq = cloud.create_queue("dlq", QueueConfig::default())?;

@@ -33,7 +33,8 @@ pub const ON_DEMAND_INITIAL_SHARDS: usize = 4;
 /// A stream's capacity mode (AWS `StreamModeDetails.StreamMode`).
 ///
 /// ```
-/// use localcloud::{Cloud, StreamConfig, StreamMode};
+/// use localcloud::{Cloud, StreamConfig};
+/// use localcloud::stream::StreamMode;
 /// let cloud = Cloud::builder().manual_clock().build();
 /// let s = cloud.create_stream("clicks", StreamConfig::default())?;
 /// assert_eq!(s.stream_mode(), StreamMode::OnDemand);

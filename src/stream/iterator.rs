@@ -15,7 +15,8 @@ use crate::clock::Timestamp;
 /// `ExpiredIteratorException`.
 ///
 /// ```
-/// use localcloud::{Cloud, ShardIterator, StartingPosition, StreamConfig};
+/// use localcloud::{Cloud, StartingPosition, StreamConfig};
+/// use localcloud::stream::ShardIterator;
 /// use std::time::Duration;
 /// let cloud = Cloud::builder().manual_clock().build();
 /// let s = cloud.create_stream("clicks", StreamConfig::with_shards(1))?;

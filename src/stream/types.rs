@@ -15,7 +15,7 @@ use crate::clock::Timestamp;
 /// `shardId-000000000000` as the stream makes shards.
 ///
 /// ```
-/// use localcloud::ShardId;
+/// use localcloud::stream::ShardId;
 /// let id: ShardId = "shardId-000000000003".parse()?;
 /// assert_eq!(id.to_string(), "shardId-000000000003");
 /// assert_eq!(id.index(), 3);
@@ -59,7 +59,7 @@ impl FromStr for ShardId {
 /// decimal, as AWS does.
 ///
 /// ```
-/// use localcloud::SequenceNumber;
+/// use localcloud::stream::SequenceNumber;
 /// let s: SequenceNumber = "4294967296".parse()?;
 /// assert_eq!(s.to_string(), "4294967296");
 /// # Ok::<(), localcloud::StreamError>(())

@@ -50,7 +50,7 @@ impl BackoffFunction {
 /// The default is what HTTP-like endpoints get: 3 retries 20 s apart (4 tries).
 ///
 /// ```
-/// use localcloud::{BackoffFunction, DeliveryPolicy};
+/// use localcloud::topic::{BackoffFunction, DeliveryPolicy};
 /// use std::time::Duration;
 /// let p = DeliveryPolicy::default();
 /// assert_eq!(p.max_attempts(), 4);

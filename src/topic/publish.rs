@@ -213,7 +213,8 @@ impl Topic {
     /// `"default"` (`InvalidParameter`).
     ///
     /// ```
-    /// use localcloud::{BatchEntry, Cloud, Publish, TopicConfig};
+    /// use localcloud::{Cloud, Publish, TopicConfig};
+    /// use localcloud::queue::BatchEntry;
     /// let cloud = Cloud::builder().manual_clock().build();
     /// let t = cloud.create_topic("t", TopicConfig::default())?;
     /// let r = t.publish_batch(vec![

@@ -8,7 +8,8 @@ use localcloud::consumer::{
     Checkpointer, Consumer, ConsumerError, ExtendedSequenceNumber, LeaseTable, ProcessRecordsInput,
     ShardRecordProcessor, Worker,
 };
-use localcloud::{Cloud, SequenceNumber, ShardId, StartingPosition, Stream};
+use localcloud::stream::{SequenceNumber, ShardId};
+use localcloud::{Cloud, StartingPosition, Stream};
 
 /// What the processors of every worker saw, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
