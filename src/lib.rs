@@ -1,12 +1,18 @@
 //! # localcloud
 //!
-//! The event services of a cloud — SQS-like queues, SNS-like topics and Kinesis-like
-//! streams — running inside your process, synchronously, with a virtual clock. Link
-//! it to test event-driven code without a cloud (fast, deterministic, with the
+//! The event services of a cloud — SQS-like queues, SNS-like topics, Kinesis-like
+//! streams with checkpointed consumers, Lambda-like functions with event source
+//! mappings and schedules, DynamoDB-like tables with change streams and SWF-like
+//! workflows — running inside your process, synchronously, with a virtual clock.
+//! Link it to test event-driven code without a cloud (fast, deterministic, with the
 //! semantics that bite in production), to embed messaging in one process, or to
 //! benchmark a pipeline.
 //!
-//! ## A tutorial in nine steps
+//! Each service is a module ([`queue`], [`topic`], [`stream`], [`consumer`],
+//! [`function`], [`schedule`], [`table`], [`workflow`]); the everyday types are
+//! re-exported here. Every module's documentation opens with a runnable example.
+//!
+//! ## A tutorial
 //!
 //! **1. A cloud on a manual clock.** Time moves only when you say so, and deferred
 //! work runs only when you drive it: a test is a plain sequence of statements.
@@ -186,6 +192,118 @@
 //! cloud.advance(Duration::from_secs(20)); // the wait runs out: an empty receive
 //! assert!(consumer.join().unwrap()?.is_empty());
 //! # Ok::<(), QueueError>(())
+//! ```
+//!
+//! **10. Functions run your closures the way Lambda would.** A handler is a closure
+//! over the event's bytes (or serde types, with `create_function_json`); invokes are
+//! synchronous, asynchronous (queued, retried, routed to destinations) or dry runs.
+//! Versions, weighted aliases, concurrency limits, cold starts and timeouts all run
+//! on the cloud's clock: under a manual clock a handler spends virtual time with
+//! [`Context::work`].
+//!
+//! ```
+//! # use localcloud::*;
+//! # use std::time::Duration;
+//! use localcloud::function::{Destination, EventInvokeConfig};
+//! let cloud = Cloud::builder().manual_clock().seed(1).build();
+//! let rt = cloud.functions();
+//! let failures = cloud.create_queue("charge-failures", QueueConfig::default())?;
+//! let f = rt.create_function("charge", FunctionConfig::default(), |ctx, event| {
+//!     ctx.work(Duration::from_millis(120));
+//!     if event.is_empty() { Err(HandlerError::new("BadRequest", "no order")) } else { Ok("charged".into()) }
+//! })?;
+//! let out = f.invoke("order 1")?;
+//! assert_eq!((out.status_code(), out.billed_duration()), (200, Duration::from_millis(120)));
+//! assert_eq!(f.invoke("")?.function_error(), Some("Unhandled")); // a handler error is still a 200
+//! rt.put_function_event_invoke_config("charge",
+//!     EventInvokeConfig::default().on_failure(Destination::queue(&failures)))?;
+//! rt.invoke("charge", Invocation::event(""))?;   // 202: queued
+//! cloud.advance(Duration::from_secs(180));        // runs, then retries at +1 min and +2 min
+//! assert!(failures.try_receive()?.is_some());     // AWS's on-failure record
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! **11. Schedules fire on the clock.** `rate(…)`, `cron(…)` in AWS's dialect, and
+//! `at(…)`; a clock that jumps fires every due tick once, in order.
+//!
+//! ```
+//! # use localcloud::*;
+//! # use std::time::Duration;
+//! let cloud = Cloud::builder().manual_clock().build(); // 2024-01-01T00:00Z
+//! let jobs = cloud.create_queue("jobs", QueueConfig::default())?;
+//! cloud.create_schedule("nightly", ScheduleExpression::parse("cron(30 2 * * ? *)")?,
+//!     Target::queue(&jobs).input("make the report"))?;
+//! cloud.advance(Duration::from_secs(3 * 86_400)); // three nights
+//! assert_eq!(jobs.stats().visible, 3);
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! **12. Tables keep a change stream.** Conditional writes, atomic counters and
+//! queries; every change appears once, in order, on the table's stream, in the record
+//! shape Lambda receives.
+//!
+//! ```
+//! # use localcloud::*;
+//! use localcloud::table::EventName;
+//! let cloud = Cloud::builder().manual_clock().build();
+//! let t = cloud.create_table("images", TableConfig::new(Key::string("id")).sort_key(Key::number("ver"))
+//!     .stream(StreamViewType::NewAndOldImages))?;
+//! t.put_item(item! {"id" => "a", "ver" => 1, "size" => 120}, Condition::attribute_not_exists("id"))?;
+//! t.update_item(&item! {"id" => "a", "ver" => 1}, Update::set("size", 130).and_add("views", 1), None)?;
+//! assert_eq!(t.query(KeyCondition::eq("id", "a").sort_between(1, 5))?.count(), 1);
+//! let names: Vec<EventName> = t.stream()?.read_all()?.iter().map(|r| r.event_name()).collect();
+//! assert_eq!(names, [EventName::Insert, EventName::Modify]);
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! **13. Workflows wait for people.** A decider answers decision tasks with
+//! decisions; a signal (a click on "approve") or a timer (7 days) wakes it again, with
+//! the whole history in hand. The days pass on the virtual clock.
+//!
+//! ```
+//! # use localcloud::Cloud;
+//! # use localcloud::workflow::*;
+//! # use std::time::Duration;
+//! # let day = Duration::from_secs(86_400);
+//! # let cloud = Cloud::builder().manual_clock().build();
+//! let wf = cloud.workflows();
+//! wf.register_domain("billing", 7 * day)?;
+//! wf.register_workflow_type("billing", WorkflowTypeConfig::new("approve", "1")
+//!     .default_task_list("deciders").default_execution_start_to_close_timeout(30 * day)
+//!     .default_task_start_to_close_timeout(Duration::from_secs(60))
+//!     .default_child_policy(ChildPolicy::Terminate))?;
+//! let run = wf.start_workflow_execution("billing", "invoice-42", WorkflowType::new("approve", "1"), "")?;
+//! let task = wf.poll_for_decision_task("billing", "deciders")?.unwrap();
+//! wf.respond_decision_task_completed(task.token(), vec![Decision::start_timer("reminder", 7 * day)])?;
+//! cloud.advance(2 * day);
+//! wf.signal_workflow_execution("billing", "invoice-42", "approved", "")?;
+//! let task = wf.poll_for_decision_task("billing", "deciders")?.unwrap();
+//! wf.respond_decision_task_completed(task.token(),
+//!     vec![Decision::cancel_timer("reminder"), Decision::complete("dispatched")])?;
+//! let closed = wf.describe_workflow_execution("billing", &run)?;
+//! assert_eq!(closed.info().close_status(), Some(CloseStatus::Completed));
+//! # Ok::<(), WorkflowError>(())
+//! ```
+//!
+//! **14. Consume a stream with checkpoints.** A [`consumer::Worker`] holds leases on
+//! shards in a [`consumer::LeaseTable`] shared by the application's workers, reads
+//! each owned shard and hands batches to your processor, which checkpoints. Workers
+//! balance the shards; when one dies the others take its leases after the failover
+//! time. The [`consumer`] module's documentation walks through it.
+//!
+//! **15. Ask the journal what happened.** Built with
+//! [`journal(true)`](CloudBuilder::journal), the cloud records every send, delivery,
+//! receive, redrive, put and invocation with its clock time; `to_mermaid()` draws it.
+//!
+//! ```
+//! # use localcloud::*;
+//! let cloud = Cloud::builder().manual_clock().seed(7).journal(true).build();
+//! let q = cloud.create_queue("orders", QueueConfig::default())?;
+//! let sent = q.send("hello")?;
+//! let entries = cloud.journal().for_subject(&sent.message_id().to_string());
+//! assert_eq!(entries[0].action(), "send");
+//! assert!(cloud.journal().to_mermaid().contains("send"));
+//! # Ok::<(), Error>(())
 //! ```
 //!
 //! With [`Cloud::new`] the same code runs on real time, with background workers for
