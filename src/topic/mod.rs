@@ -25,6 +25,7 @@ mod envelope;
 mod error;
 mod fifo;
 mod filter;
+mod lambda;
 mod policy;
 mod publish;
 mod subscription;
