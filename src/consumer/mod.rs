@@ -53,6 +53,7 @@ mod processor;
 mod shard_consumer;
 mod status;
 mod table;
+mod table_store;
 mod taker;
 mod worker;
 
@@ -66,6 +67,7 @@ pub use lease::{ExtendedSequenceNumber, Lease};
 pub use processor::{Checkpointer, ConsumerState, ProcessRecordsInput, ShardRecordProcessor, ShutdownReason};
 pub use status::{ShardStatus, WorkerIssue, WorkerStatus};
 pub use table::{LeaseStore, LeaseTable, LeaseUpdate};
+pub use table_store::LEASE_KEY;
 pub use worker::{RoundReport, Worker};
 
 /// The metrics namespace of consumer workers.

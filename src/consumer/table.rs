@@ -9,6 +9,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::file::FileStore;
+use super::table_store::TableStore;
 use super::{ConsumerError, Lease};
 use crate::stream::ShardId;
 
@@ -16,8 +17,8 @@ use crate::stream::ShardId;
 /// as DynamoDB's conditional writes are under the KCL: that is the fencing that keeps
 /// a worker that lost its lease from overwriting the new owner's progress.
 ///
-/// Implement it to keep leases elsewhere; [`LeaseTable::in_memory`] and
-/// [`LeaseTable::file`] are the two built in.
+/// Implement it to keep leases elsewhere; [`LeaseTable::in_memory`],
+/// [`LeaseTable::file`] and [`LeaseTable::table`] are built in.
 pub trait LeaseStore: Send + Sync + fmt::Debug {
     /// Every lease, in shard-id order.
     fn list(&self) -> Result<Vec<Lease>, ConsumerError>;
@@ -115,6 +116,34 @@ impl LeaseTable {
     /// leaves either the old table or the new one. The file need not exist yet.
     pub fn file(path: impl Into<PathBuf>) -> Self {
         LeaseTable::from_store(Arc::new(FileStore::new(path.into())))
+    }
+
+    /// A table in a table of this cloud, as the KCL keeps its leases in DynamoDB: one
+    /// item per lease keyed by [`LEASE_KEY`](super::LEASE_KEY) (a string, the shard
+    /// id; no sort key), with the KCL's attributes `leaseOwner`, `leaseCounter`,
+    /// `checkpoint`, `pendingCheckpoint`, `ownerSwitchesSinceCheckpoint` and
+    /// `parentShardId` (a string set). Every write is a put or delete conditional on
+    /// `leaseCounter` (or on the lease being absent); a `ConditionalCheckFailedException`
+    /// is a fenced write. Any other refusal of the table (deleted, throttled, a wrong
+    /// key schema) is a `KinesisClientLibDependencyException` the worker reports.
+    ///
+    /// ```
+    /// use localcloud::consumer::{ExtendedSequenceNumber, Lease, LeaseTable, LEASE_KEY};
+    /// use localcloud::table::{Key, TableConfig};
+    /// use localcloud::{Cloud, ShardId};
+    /// let cloud = Cloud::builder().manual_clock().build();
+    /// let t = cloud.create_table("clicks-app", TableConfig::new(Key::string(LEASE_KEY)))?;
+    /// let leases = LeaseTable::table(&t);
+    /// let shard: ShardId = "shardId-000000000000".parse()?;
+    /// leases.create_if_absent(&Lease::new(shard, ExtendedSequenceNumber::TrimHorizon, vec![]))?;
+    /// let seen = leases.get(&shard)?.unwrap();
+    /// leases.update(&seen, |l| l.set_owner(Some("w1")))?.unwrap();
+    /// assert!(leases.update(&seen, |l| l.set_owner(Some("w2")))?.is_none()); // fenced
+    /// assert_eq!(t.item_count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn table(table: &crate::table::Table) -> Self {
+        LeaseTable::from_store(Arc::new(TableStore::new(table.clone())))
     }
 
     /// A table over any store.

@@ -95,6 +95,7 @@ mod permission;
 mod registry;
 mod run;
 mod sns;
+pub(crate) use sns::sns_event;
 mod versions;
 
 use std::collections::BTreeMap;

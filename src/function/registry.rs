@@ -69,6 +69,14 @@ impl Cloud {
     }
 }
 
+impl Function {
+    /// The function service this function belongs to (`None` once its cloud is gone),
+    /// for callers that name the function by ARN at each invoke, as AWS's services do.
+    pub(crate) fn runtime(&self) -> Option<FunctionRuntime> {
+        self.shared.core.cloud.upgrade().map(|c| c.functions())
+    }
+}
+
 impl FunctionRuntime {
     fn core(&self) -> &Arc<Core> {
         &self.shared.core

@@ -1,17 +1,16 @@
 //! Topic → function subscriptions: [`Subscription::function`], delivered as an
 //! asynchronous invoke of AWS's SNS event shape.
 //!
-//! Built on the topic's callback endpoint, so the topic service needs no change: the
-//! callback runs on the scheduler like any SNS delivery, and invokes the function
-//! asynchronously as `sns.amazonaws.com` from the topic's ARN, which the function's
-//! resource policy must allow (as on AWS).
+//! The topic's `lambda` endpoint (src/topic/lambda.rs) delivers; this file gives the
+//! constructor and the event shape. Each delivery invokes the function asynchronously
+//! as `sns.amazonaws.com` from the topic's ARN, which the function's resource policy
+//! must allow (as on AWS).
 
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
-use super::invoke::Invocation;
 use super::Function;
-use crate::topic::{DeliveryError, Notification, Subscription};
+use crate::topic::{Notification, Subscription};
 
 impl Subscription {
     /// Delivers to a function: each message is an asynchronous invoke of
@@ -20,9 +19,14 @@ impl Subscription {
     /// "Timestamp":…,"SignatureVersion":"1","Signature":…,"SigningCertUrl":…,
     /// "UnsubscribeUrl":…,"MessageAttributes":{…}}}]}`.
     ///
-    /// The function must allow `sns.amazonaws.com` with the topic's ARN as source
-    /// ([`Permission`](super::Permission)); a refused invoke is a failed delivery.
-    /// Standard topics only.
+    /// The subscription's protocol is [`Protocol::Lambda`](crate::topic::Protocol::Lambda)
+    /// and its endpoint the function's (qualified) ARN; a structured message gives it
+    /// its `lambda` entry. The function must allow `sns.amazonaws.com` with the topic's
+    /// ARN as source ([`Permission`](super::Permission)). A refused invoke (no
+    /// permission, the function or qualifier gone) is a client-side error: not retried,
+    /// the message goes to the subscription's dead-letter queue or is dropped, counted
+    /// in `NumberOfNotificationsFailed`. A throttled invoke is retried like a queue
+    /// delivery. Standard topics only; no raw delivery and no custom delivery policy.
     ///
     /// ```
     /// use localcloud::{Cloud, FunctionConfig, Publish, Subscription, TopicConfig};
@@ -40,12 +44,7 @@ impl Subscription {
     /// # Ok::<(), localcloud::Error>(())
     /// ```
     pub fn function(f: &Function) -> Self {
-        let f = f.clone();
-        Subscription::callback(move |n: &Notification| {
-            let event = sns_event(n);
-            let inv = Invocation::event(event).principal("sns.amazonaws.com").source_arn(n.topic_arn());
-            f.invoke_with(inv).map(|_| ()).map_err(|e| DeliveryError::from(format!("{}: {e}", e.code())))
-        })
+        Subscription::lambda(f)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Schedules (EventBridge Scheduler): `rate(…)`, `cron(…)` in the AWS dialect and
-//! one-off `at(…)` expressions, firing on the cloud's scheduler into a queue, a topic
-//! or a stream, with a retry policy and a dead-letter queue per schedule. UTC only.
+//! one-off `at(…)` expressions, firing on the cloud's scheduler into a queue, a topic,
+//! a stream or a function ([`Target::function`], an asynchronous invoke), with a retry
+//! policy and a dead-letter queue per schedule. UTC only.
 //!
 //! ## Tutorial: a nightly report
 //!
@@ -48,9 +49,9 @@
 //! # Ok::<(), localcloud::Error>(())
 //! ```
 //!
-//! When a target fails (its queue, topic or stream was deleted), the firing is tried
-//! again with backoff under the target's [`RetryPolicy`], then sent to its dead-letter
-//! queue with the error in its message attributes (`ERROR_CODE`, `ERROR_MESSAGE`,
+//! When a target fails (its queue, topic, stream or function was deleted), the firing
+//! is tried again with backoff under the target's [`RetryPolicy`], then sent to its
+//! dead-letter queue with the error in its message attributes (`ERROR_CODE`, `ERROR_MESSAGE`,
 //! `EXHAUSTED_RETRY_CONDITION`, `RETRY_ATTEMPTS`, `SCHEDULE_ARN`, `TARGET_ARN`).
 //!
 //! Rate schedules count from the time they are created or enabled: `rate(1 hour)`

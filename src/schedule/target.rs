@@ -1,9 +1,9 @@
-//! [`Target`]: what a schedule invokes (a queue, a topic or a stream), with the input
-//! it passes, the [`RetryPolicy`] for failed invocations and the dead-letter queue.
+//! [`Target`]: what a schedule invokes (a queue, a topic, a stream or a function), with
+//! the input it passes, the [`RetryPolicy`] for failed invocations and the dead-letter
+//! queue.
 //!
 //! Each kind of target is one [`Endpoint`] implementation; `Target` and the firing
-//! code only speak to the trait. A function target (asynchronous invoke) is one more
-//! implementation and one more constructor, with no change to the others.
+//! code only speak to the trait.
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use bytes::Bytes;
 
 use super::error::ScheduleError;
 use crate::clock::Timestamp;
+use crate::function::{Function, FunctionRuntime, Invocation};
 use crate::queue::{OutgoingMessage, Queue};
 use crate::stream::{PutRecord, Stream};
 use crate::topic::{Publish, Topic};
@@ -205,6 +206,36 @@ impl Target {
         Target::new(StreamEndpoint { stream: stream.clone(), partition_key: partition_key.into() })
     }
 
+    /// Invokes a function asynchronously (`Event`) with the input as its payload.
+    ///
+    /// The schedule invokes as the account (through its execution role on AWS), so the
+    /// function's resource policy is not consulted. An invoke the function service
+    /// refuses (the function or its qualifier is gone, the payload is over 1 MB, the
+    /// invoke is throttled) is a failed invocation: retried under the
+    /// [`RetryPolicy`], then sent to the dead-letter queue. A handler error is not: the
+    /// asynchronous invoke was accepted, and the function's own retries and
+    /// destinations take it from there.
+    ///
+    /// ```
+    /// use localcloud::schedule::Target;
+    /// use localcloud::{Cloud, FunctionConfig, ScheduleExpression};
+    /// use std::time::Duration;
+    /// let cloud = Cloud::builder().manual_clock().build();
+    /// let f = cloud.functions().create_function("nightly", FunctionConfig::default(), |_, p| Ok(p))?;
+    /// let every = ScheduleExpression::parse("rate(1 hour)")?;
+    /// cloud.create_schedule("report", every, Target::function(&f).input(r#"{"report":"daily"}"#))?;
+    /// cloud.advance(Duration::from_secs(3600));
+    /// assert_eq!(cloud.metrics().value("AWS/Lambda", "nightly", "Invocations"), Some(1.0));
+    /// # Ok::<(), localcloud::Error>(())
+    /// ```
+    pub fn function(function: &Function) -> Self {
+        Target::new(FunctionEndpoint {
+            arn: function.qualified_arn(),
+            name: function.name().to_owned(),
+            runtime: function.runtime(),
+        })
+    }
+
     /// The payload of every invocation (default `{}`).
     pub fn input(mut self, input: impl Into<Bytes>) -> Self {
         self.input = input.into();
@@ -228,7 +259,7 @@ impl Target {
         self.endpoint.arn()
     }
 
-    /// The target resource's service: `sqs`, `sns` or `kinesis`.
+    /// The target resource's service: `sqs`, `sns`, `kinesis` or `lambda`.
     pub fn service(&self) -> &'static str {
         self.endpoint.service()
     }
@@ -347,6 +378,37 @@ impl Endpoint for StreamEndpoint {
     fn deliver(&self, input: &Bytes, _firing: &Firing<'_>) -> Result<(), Failure> {
         self.stream
             .put_record(PutRecord::new(self.partition_key.as_str(), input.clone()))
+            .map(drop)
+            .map_err(|e| Failure::from_error(e.code(), e))
+    }
+}
+
+#[derive(Debug)]
+struct FunctionEndpoint {
+    /// Invoked by ARN at each firing, as on AWS: a function deleted and created again
+    /// under the same name receives the later firings.
+    runtime: Option<FunctionRuntime>,
+    name: String,
+    /// The qualified ARN (the handle's version or alias, if any).
+    arn: String,
+}
+
+impl Endpoint for FunctionEndpoint {
+    fn service(&self) -> &'static str {
+        "lambda"
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn arn(&self) -> &str {
+        &self.arn
+    }
+    fn deliver(&self, input: &Bytes, _firing: &Firing<'_>) -> Result<(), Failure> {
+        let Some(runtime) = &self.runtime else {
+            return Err(Failure { code: "ResourceNotFoundException", message: "the cloud is gone".into() });
+        };
+        runtime
+            .invoke(&self.arn, Invocation::event(input.clone()))
             .map(drop)
             .map_err(|e| Failure::from_error(e.code(), e))
     }

@@ -5,9 +5,10 @@
 //! As the service does, a client-side error is never retried: a queue that is gone
 //! (deleted, or never created under the subscribed ARN), a queue refusing the message
 //! (characters, more than ten raw attributes, size), or a callback's
-//! [`DeliveryError::client`](super::DeliveryError::client). Server-side errors are: a
-//! queue throttling the send (FIFO throttling emulation), a callback's other errors
-//! and panics.
+//! [`DeliveryError::client`](super::DeliveryError::client), a function refusing the
+//! invoke (no permission, gone, payload too large). Server-side errors are: a queue
+//! throttling the send (FIFO throttling emulation), a throttled invoke, a callback's
+//! other errors and panics.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -20,6 +21,7 @@ use serde_json::Value;
 
 use super::envelope::EnvelopeParts;
 use super::filter::{FilterScope, Input};
+use super::lambda::Invoked;
 use super::publish::Published;
 use super::subscription::{Endpoint, Notification, Protocol, SubShared};
 use super::{Counters, Topic, TopicShared};
@@ -33,9 +35,9 @@ struct FanOut<'a> {
     msg: &'a Published,
     arrays: Option<Vec<(&'a str, Vec<Value>)>>,
     body: Option<Option<Value>>,
-    envelopes: [Option<EnvelopeParts>; 2],
+    envelopes: [Option<EnvelopeParts>; 3],
     /// Whether the raw text per protocol holds only characters a queue accepts.
-    raw_safe: [Option<bool>; 2],
+    raw_safe: [Option<bool>; 3],
 }
 
 impl<'a> FanOut<'a> {
@@ -107,6 +109,8 @@ enum Job {
     Group(Arc<str>),
     /// One message to a callback, with the payload it receives.
     Callback(Arc<Published>, Bytes),
+    /// One message to a function.
+    Lambda(Arc<Published>),
 }
 
 enum Outcome {
@@ -123,7 +127,8 @@ impl Topic {
     pub(crate) fn fan_out(&self, msg: &Arc<Published>) {
         let topic = &self.shared;
         let subs = Arc::clone(&*topic.subs.lock());
-        let mut ctx = FanOut { msg, arrays: None, body: None, envelopes: [None, None], raw_safe: [None, None] };
+        let mut ctx =
+            FanOut { msg, arrays: None, body: None, envelopes: [None, None, None], raw_safe: [None, None, None] };
         let mut delivered = 0;
         topic.journal.record_with(|| {
             JournalEntry::new(msg.timestamp, "sns", topic.name.as_str(), "publish", msg.id.to_string())
@@ -152,6 +157,20 @@ impl Topic {
                         )
                     };
                     schedule(topic, sub, Job::Callback(Arc::clone(msg), payload), 0, Duration::ZERO);
+                }
+                Endpoint::Function(_) => {
+                    // An asynchronous invoke only queues the event: made at once, like
+                    // a queue delivery; no user code runs here.
+                    let payload =
+                        ctx.envelope(Protocol::Lambda, &topic.signing_cert_url).render(&sub.unsubscribe_url_json);
+                    match try_lambda(sub, msg, Bytes::from(payload), 1) {
+                        Outcome::Delivered => {
+                            note(topic, sub, msg, "deliver");
+                            delivered += 1;
+                        }
+                        Outcome::Failed => fail(topic, sub, msg),
+                        Outcome::Retry => retry_or_give_up(topic, sub, Job::Lambda(Arc::clone(msg)), 1),
+                    }
                 }
             }
         }
@@ -240,7 +259,7 @@ fn retry_or_give_up(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, job: Job, tr
     let delay = sub.policy.jittered_delay(tries, &mut *sub.rng.lock());
     match (delay, job) {
         (Some(d), job) => schedule(topic, sub, job, tries, d),
-        (None, Job::One(msg) | Job::Callback(msg, _)) => fail(topic, sub, &msg),
+        (None, Job::One(msg) | Job::Callback(msg, _) | Job::Lambda(msg)) => fail(topic, sub, &msg),
         (None, Job::Group(g)) => {
             let front = sub.blocked.lock().get_mut(&g).and_then(VecDeque::pop_front);
             if let Some(msg) = front {
@@ -275,6 +294,33 @@ fn run(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, job: Job, tries: u32) {
             drain_group(topic, sub, &g, tries);
         }
         Job::Callback(msg, payload) => run_callback(topic, sub, msg, payload, tries + 1),
+        Job::Lambda(msg) => {
+            let payload = Payload::fresh(topic, sub, &msg).body;
+            match try_lambda(sub, &msg, payload, tries + 1) {
+                Outcome::Delivered => delivered(topic, sub, &msg),
+                Outcome::Failed => fail(topic, sub, &msg),
+                Outcome::Retry => retry_or_give_up(topic, sub, Job::Lambda(msg), tries + 1),
+            }
+        }
+    }
+}
+
+/// One asynchronous invoke of a function subscription; `envelope` is the message's
+/// JSON envelope, which carries the signature and URLs the SNS event repeats.
+fn try_lambda(sub: &SubShared, msg: &Arc<Published>, envelope: Bytes, attempt: u32) -> Outcome {
+    let Endpoint::Function(slot) = &sub.endpoint else { return Outcome::Failed };
+    let n = Notification {
+        msg: Arc::clone(msg),
+        subscription_arn: sub.arn.clone(),
+        payload: envelope,
+        raw: false,
+        attempt,
+        protocol: Protocol::Lambda,
+    };
+    match slot.invoke(&n) {
+        Invoked::Accepted => Outcome::Delivered,
+        Invoked::Busy => Outcome::Retry,
+        Invoked::Refused => Outcome::Failed,
     }
 }
 
@@ -317,6 +363,7 @@ fn run_callback(topic: &Arc<TopicShared>, sub: &Arc<SubShared>, msg: Arc<Publish
         payload: payload.clone(),
         raw: sub.raw,
         attempt,
+        protocol: Protocol::Callback,
     };
     // No lock is held here: the callback may publish, subscribe or drive the cloud.
     match catch_unwind(AssertUnwindSafe(|| f(&n))) {
@@ -342,12 +389,13 @@ fn note(topic: &TopicShared, sub: &SubShared, msg: &Published, action: &'static 
     });
 }
 
-/// The endpoint as the journal names it: `sqs` and the queue's name, or `callback`
-/// and the subscription id.
+/// The endpoint as the journal names it: `sqs` and the queue's name, `lambda` and
+/// the function's name, or `callback` and the subscription id.
 fn endpoint_name(sub: &SubShared) -> (&'static str, &str) {
-    match sub.protocol {
-        Protocol::Sqs => ("sqs", last_segment(&sub.endpoint_arn)),
-        Protocol::Callback => ("callback", last_segment(sub.arn.as_str())),
+    match (&sub.endpoint, sub.protocol) {
+        (Endpoint::Function(f), _) => ("lambda", f.name()),
+        (_, Protocol::Sqs) => ("sqs", last_segment(&sub.endpoint_arn)),
+        _ => ("callback", last_segment(sub.arn.as_str())),
     }
 }
 

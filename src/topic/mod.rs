@@ -1,6 +1,6 @@
-//! Topics (SNS): standard and FIFO topics fanning messages out to queue and callback
-//! subscriptions, with filter policies, raw or enveloped delivery, retries and
-//! subscription dead-letter queues.
+//! Topics (SNS): standard and FIFO topics fanning messages out to queue, function
+//! (`lambda`) and callback subscriptions, with filter policies, raw or enveloped
+//! delivery, retries and subscription dead-letter queues.
 //!
 //! ```
 //! use localcloud::{Cloud, FilterPolicy, Publish, QueueConfig, Subscription, TopicConfig, AttributeValue};
@@ -25,6 +25,7 @@ mod envelope;
 mod error;
 mod fifo;
 mod filter;
+mod lambda;
 mod policy;
 mod publish;
 mod subscription;

@@ -59,9 +59,10 @@ impl Publish {
     }
 
     /// The body is a JSON object of per-protocol messages: `default` (required),
-    /// `sqs` for queue subscriptions, `http` for callbacks. A per-protocol value that
-    /// is not a string is ignored (that protocol gets `default`). Attributes still
-    /// drive filter policies but are not delivered in this mode.
+    /// `sqs` for queue subscriptions, `lambda` for functions, `http` for callbacks. A
+    /// per-protocol value that is not a string is ignored (that protocol gets
+    /// `default`). Attributes still drive filter policies but are not delivered in
+    /// this mode.
     pub fn message_structure_json(mut self) -> Self {
         self.structure_json = true;
         self
@@ -139,6 +140,7 @@ impl PublishBatchResult {
 pub(crate) struct Structure {
     default: Bytes,
     sqs: Option<Bytes>,
+    lambda: Option<Bytes>,
     http: Option<Bytes>,
 }
 
@@ -163,6 +165,7 @@ impl Published {
             None => &self.body,
             Some(s) => match protocol {
                 Protocol::Sqs => s.sqs.as_ref().unwrap_or(&s.default),
+                Protocol::Lambda => s.lambda.as_ref().unwrap_or(&s.default),
                 Protocol::Callback => s.http.as_ref().unwrap_or(&s.default),
             },
         }
@@ -376,7 +379,7 @@ fn parse_structure(text: &str) -> Result<Structure, Refusal> {
     let take = |key: &str| obj.get(key).and_then(serde_json::Value::as_str).map(|s| Bytes::from(s.to_owned()));
     let default =
         take("default").ok_or_else(|| Refusal::request(invalid("a string \"default\" message is required")))?;
-    Ok(Structure { default, sqs: take("sqs"), http: take("http") })
+    Ok(Structure { default, sqs: take("sqs"), lambda: take("lambda"), http: take("http") })
 }
 
 /// Group and deduplication ids: 1–128 printable ASCII characters.

@@ -13,10 +13,12 @@ use rand::rngs::SmallRng;
 use super::endpoint::{QueueArn, QueueSlot};
 use super::envelope::json_string;
 use super::filter::{FilterPolicy, FilterScope};
+use super::lambda::FunctionSlot;
 use super::policy::DeliveryPolicy;
 use super::publish::Published;
 use super::{Topic, TopicError};
 use crate::clock::Timestamp;
+use crate::function::Function;
 use crate::message::{MessageAttributes, MessageId};
 use crate::queue::Queue;
 
@@ -85,6 +87,9 @@ pub enum Protocol {
     /// A callback standing in for an HTTP, email or SMS endpoint; reads the `http`
     /// key of a structured message.
     Callback,
+    /// A function (`lambda`), invoked asynchronously with the SNS event; reads the
+    /// `lambda` key of a structured message.
+    Lambda,
 }
 
 /// A subscription's ARN: the topic's ARN plus a unique suffix.
@@ -115,6 +120,7 @@ enum EndpointSpec {
     Queue(Queue),
     QueueArn(String),
     Callback(Arc<CallbackFn>),
+    Function(Function),
 }
 
 /// What to subscribe to a topic: an endpoint plus delivery settings.
@@ -147,6 +153,7 @@ impl fmt::Debug for Subscription {
             EndpointSpec::Queue(q) => q.arn(),
             EndpointSpec::QueueArn(arn) => arn,
             EndpointSpec::Callback(_) => "callback",
+            EndpointSpec::Function(f) => f.arn(),
         };
         f.debug_struct("Subscription")
             .field("endpoint", &endpoint)
@@ -204,6 +211,11 @@ impl Subscription {
         Self::new(EndpointSpec::Callback(Arc::new(f)))
     }
 
+    /// The `lambda` endpoint behind [`Subscription::function`].
+    pub(crate) fn lambda(f: &Function) -> Self {
+        Self::new(EndpointSpec::Function(f.clone()))
+    }
+
     /// Raw delivery: the body as published, attributes as queue message attributes,
     /// instead of the JSON envelope.
     pub fn raw_delivery(mut self, on: bool) -> Self {
@@ -225,6 +237,8 @@ impl Subscription {
     }
 
     /// Callbacks: when to retry a failed delivery (default: 3 retries 20 s apart).
+    /// Queues and functions keep the service's fixed schedule (100,015 tries over 23
+    /// days).
     pub fn delivery_policy(mut self, policy: DeliveryPolicy) -> Self {
         self.delivery_policy = Some(policy);
         self
@@ -243,6 +257,7 @@ impl Subscription {
 pub(crate) enum Endpoint {
     Queue(QueueSlot),
     Callback(Arc<CallbackFn>),
+    Function(FunctionSlot),
 }
 
 /// A subscription as its topic keeps it.
@@ -297,7 +312,7 @@ impl SubscriptionInfo {
         self.0.protocol
     }
 
-    /// The endpoint: the queue's ARN, or `callback`.
+    /// The endpoint: the queue's or function's ARN, or `callback`.
     pub fn endpoint(&self) -> &str {
         &self.0.endpoint_arn
     }
@@ -336,6 +351,8 @@ pub struct Notification {
     pub(crate) payload: Bytes,
     pub(crate) raw: bool,
     pub(crate) attempt: u32,
+    /// Which entry of a structured message it carries.
+    pub(crate) protocol: Protocol,
 }
 
 impl Notification {
@@ -359,9 +376,10 @@ impl Notification {
         self.msg.subject.as_deref()
     }
 
-    /// The message text (for a structured message: its `http` or `default` entry).
+    /// The message text (for a structured message: its `http` or `default` entry; for
+    /// a function, its `lambda` or `default` entry).
     pub fn message(&self) -> &str {
-        std::str::from_utf8(self.msg.text(Protocol::Callback)).unwrap_or_default()
+        std::str::from_utf8(self.msg.text(self.protocol)).unwrap_or_default()
     }
 
     /// The message attributes (none for a structured message).
@@ -408,16 +426,16 @@ impl fmt::Debug for Notification {
 }
 
 impl Topic {
-    /// Subscribes an endpoint. Subscribing the same queue again with the same
-    /// settings returns the existing subscription. A queue need not exist (see
+    /// Subscribes an endpoint. Subscribing the same queue or function again with the
+    /// same settings returns the existing subscription. A queue need not exist (see
     /// [`Subscription::queue_arn`]): deliveries to a missing queue fail as
     /// client-side errors.
     ///
     /// Errors: `InvalidParameter` for a malformed queue ARN, a FIFO queue on a
-    /// standard topic, a callback on a FIFO topic, a dead-letter queue that does not
-    /// exist or is of the wrong kind, a bad delivery policy, a filter policy invalid
-    /// in its scope, or the same queue with other settings; `NotFound` for a deleted
-    /// topic.
+    /// standard topic, a callback or function on a FIFO topic, a dead-letter queue
+    /// that does not exist or is of the wrong kind, a bad delivery policy, a delivery
+    /// policy or raw delivery on a function, a filter policy invalid in its scope, or
+    /// the same endpoint with other settings; `NotFound` for a deleted topic.
     pub fn subscribe(&self, sub: Subscription) -> Result<SubscriptionArn, TopicError> {
         self.check_exists()?;
         let fifo = self.is_fifo();
@@ -434,7 +452,7 @@ impl Topic {
                 let found = found.filter(|q| q.arn() == arn.arn);
                 (Some(arn), found)
             }
-            EndpointSpec::Callback(_) => (None, None),
+            EndpointSpec::Callback(_) | EndpointSpec::Function(_) => (None, None),
         };
         let (protocol, endpoint_arn) = match &queue {
             Some(q) => {
@@ -447,7 +465,20 @@ impl Topic {
                 (Protocol::Sqs, q.arn.clone())
             }
             None if fifo => return Err(TopicError::invalid("FIFO topics deliver to queues only")),
-            None => (Protocol::Callback, "callback".to_owned()),
+            None => match &sub.endpoint {
+                EndpointSpec::Function(f) => {
+                    if sub.delivery_policy.is_some() {
+                        return Err(TopicError::invalid("a delivery policy applies to callback subscriptions only"));
+                    }
+                    if sub.raw {
+                        return Err(TopicError::invalid(
+                            "delivery protocol [lambda] does not support raw message delivery",
+                        ));
+                    }
+                    (Protocol::Lambda, f.qualified_arn())
+                }
+                _ => (Protocol::Callback, "callback".to_owned()),
+            },
         };
         if let Some(dlq) = &sub.dlq {
             if !dlq.exists() {
@@ -462,6 +493,7 @@ impl Topic {
         }
         let policy = match (&queue, &sub.delivery_policy) {
             (Some(_), _) => DeliveryPolicy::queue(),
+            (None, _) if protocol == Protocol::Lambda => DeliveryPolicy::queue(),
             (None, Some(p)) => {
                 p.validate()?;
                 p.clone()
@@ -470,7 +502,7 @@ impl Topic {
         };
         let shared = &self.shared;
         let mut subs = shared.subs.lock();
-        if protocol == Protocol::Sqs {
+        if protocol != Protocol::Callback {
             if let Some(existing) = subs.iter().find(|s| s.endpoint_arn == endpoint_arn) {
                 return if existing.same_settings(&sub) {
                     Ok(existing.arn.clone())
@@ -492,6 +524,7 @@ impl Topic {
         );
         let endpoint = match (sub.endpoint, queue) {
             (EndpointSpec::Callback(f), _) => Endpoint::Callback(f),
+            (EndpointSpec::Function(f), _) => Endpoint::Function(FunctionSlot::of(&f)),
             (_, Some(arn)) => Endpoint::Queue(QueueSlot::new(arn, found)),
             // Not reached: `queue` is set for both queue endpoints. Kept total so
             // that no input can panic.

@@ -2,8 +2,9 @@
 //! event histories, deciders answering decision tasks, activity workers, timers,
 //! signals and child executions, every timeout on the cloud's clock.
 //!
-//! Deciders and workers are plain code calling poll and respond; polls never block
-//! (they return `None` when nothing is due). Timeouts and timers are settled in time
+//! Deciders and workers are plain code calling poll and respond (polls never block:
+//! they return `None` when nothing is due), or functions driven by a [`Poller`]
+//! ([`Workflows::attach_decider`], [`Workflows::attach_activity_worker`]). Timeouts and timers are settled in time
 //! order whenever the workflows are touched or the clock moves, each event stamped
 //! with the time it was due.
 //!
@@ -66,11 +67,13 @@ mod activity;
 mod control;
 mod decide;
 mod decision;
+mod decision_json;
 mod error;
 mod execution;
 mod history;
 mod long_poll;
 mod metrics;
+mod poller;
 mod query;
 mod timeout;
 mod types;
@@ -91,6 +94,7 @@ pub use execution::{
 pub use history::{EventType, HistoryEvent};
 pub use long_poll::MAX_POLL_WAIT;
 pub use metrics::NAMESPACE;
+pub use poller::{Poller, PollerStats, FUNCTION_POLL_INTERVAL, MAX_TASKS_PER_ROUND};
 pub use query::{
     ExecutionCount, ExecutionDetail, ExecutionFilter, ExecutionInfo, ExecutionStatus, HistoryPage, HistoryQuery,
     OpenCounts,
@@ -122,6 +126,8 @@ impl fmt::Display for TaskToken {
 }
 
 pub(crate) struct Core {
+    /// For the pollers of function deciders and workers (held weakly).
+    cloud: crate::cloud::WeakCloud,
     clock: Arc<dyn Clock>,
     metrics: crate::metrics::Metrics,
     arn_prefix: String,
@@ -179,6 +185,7 @@ impl Cloud {
         let registry = self.service::<WorkflowRegistry>();
         let core = registry.core.get_or_init(|| {
             Arc::new(Core {
+                cloud: self.downgrade(),
                 clock: self.clock(),
                 metrics: self.metrics().clone(),
                 arn_prefix: self.arn("swf", "").trim_end_matches(':').to_string(),
