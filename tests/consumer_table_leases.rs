@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use consumer_support::*;
 use localcloud::consumer::{ExtendedSequenceNumber, Lease, LeaseTable, LEASE_KEY};
+use localcloud::stream::ShardId;
 use localcloud::table::{AttributeValue, Key, Table, TableConfig};
-use localcloud::{item, Cloud, PutRecord, ShardId, StreamConfig};
+use localcloud::{item, Cloud, PutRecord, StreamConfig};
 
 fn lease_table(cloud: &Cloud) -> Table {
     cloud.create_table("app-leases", TableConfig::new(Key::string(LEASE_KEY))).unwrap()

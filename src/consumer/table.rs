@@ -130,7 +130,8 @@ impl LeaseTable {
     /// ```
     /// use localcloud::consumer::{ExtendedSequenceNumber, Lease, LeaseTable, LEASE_KEY};
     /// use localcloud::table::{Key, TableConfig};
-    /// use localcloud::{Cloud, ShardId};
+    /// use localcloud::Cloud;
+    /// use localcloud::stream::ShardId;
     /// let cloud = Cloud::builder().manual_clock().build();
     /// let t = cloud.create_table("clicks-app", TableConfig::new(Key::string(LEASE_KEY)))?;
     /// let leases = LeaseTable::table(&t);
