@@ -11,6 +11,7 @@ use rand::SeedableRng;
 use crate::chaos::ChaosConfig;
 use crate::clock::{Clock, ManualClock, SystemClock, Timestamp};
 use crate::journal::Journal;
+use crate::message::splitmix;
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::service::{Service, Services};
@@ -195,13 +196,6 @@ impl Cloud {
 /// FNV-1a, 64-bit: a hash whose output is fixed by its definition.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
-}
-
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 impl Default for Cloud {

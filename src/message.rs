@@ -17,9 +17,7 @@ impl MessageId {
     pub(crate) fn random(rng: &mut impl RngCore) -> Self {
         let mut b = [0u8; 16];
         rng.fill_bytes(&mut b);
-        b[6] = (b[6] & 0x0f) | 0x40; // version 4
-        b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
-        MessageId(u128::from_be_bytes(b))
+        MessageId(uuid_v4(u128::from_be_bytes(b)))
     }
 
     /// The id's 128 bits.
@@ -30,17 +28,36 @@ impl MessageId {
 
 impl fmt::Display for MessageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        write!(
-            f,
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            (v >> 96) as u32,
-            (v >> 80) as u16,
-            (v >> 64) as u16,
-            (v >> 48) as u16,
-            (v & 0xffff_ffff_ffff) as u64
-        )
+        write_uuid(self.0, f)
     }
+}
+
+/// Sets the version (4, random) and variant (RFC 4122) bits of 128 random bits.
+pub(crate) fn uuid_v4(bits: u128) -> u128 {
+    let v = (bits & !(0xf << 76)) | (0x4 << 76);
+    (v & !(0x3 << 62)) | (0x2 << 62)
+}
+
+/// Writes 128 bits as a UUID in its usual hyphenated, lowercase form.
+pub(crate) fn write_uuid(v: u128, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(
+        f,
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        (v >> 96) as u32,
+        (v >> 80) as u16,
+        (v >> 64) as u16,
+        (v >> 48) as u16,
+        (v & 0xffff_ffff_ffff) as u64
+    )
+}
+
+/// SplitMix64's finaliser: a fixed, well-mixing function of 64 bits, for ids and
+/// tags derived from the cloud's seed.
+pub(crate) fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 impl fmt::Debug for MessageId {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::config::VersionId;
+use crate::message::{splitmix as mix, uuid_v4, write_uuid};
 
 /// A request id: a version 4 UUID derived from the cloud's seed and a counter, so the
 /// same program with the same seed gets the same ids.
@@ -17,10 +18,7 @@ impl RequestId {
     pub(crate) fn derive(base: u64, n: u64) -> Self {
         let hi = mix(base ^ mix(n));
         let lo = mix(hi ^ n.rotate_left(17));
-        let mut v = (u128::from(hi) << 64) | u128::from(lo);
-        v = (v & !(0xf << 76)) | (0x4 << 76); // version 4
-        v = (v & !(0x3 << 62)) | (0x2 << 62); // RFC 4122 variant
-        RequestId(v)
+        RequestId(uuid_v4((u128::from(hi) << 64) | u128::from(lo)))
     }
 
     /// The id's 128 bits.
@@ -29,25 +27,9 @@ impl RequestId {
     }
 }
 
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        write!(
-            f,
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            (v >> 96) as u32,
-            (v >> 80) as u16,
-            (v >> 64) as u16,
-            (v >> 48) as u16,
-            (v & 0xffff_ffff_ffff) as u64
-        )
+        write_uuid(self.0, f)
     }
 }
 

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use super::types::{Record, Shard};
 use super::StreamError;
 use crate::clock::Timestamp;
+use crate::message::splitmix as mix;
 
 /// An opaque read position in one shard, valid for 5 minutes after it was issued.
 ///
@@ -76,13 +77,6 @@ impl ShardIterator {
         }
         Ok(())
     }
-}
-
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 impl fmt::Display for ShardIterator {
