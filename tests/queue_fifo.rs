@@ -263,17 +263,6 @@ fn one_receive_may_span_groups_keeping_each_groups_order() {
 }
 
 #[test]
-fn a_shorter_queue_delay_releases_the_delayed_head_of_a_group_first() {
-    let c = cloud();
-    let q = fifo(&c, QueueConfig::fifo().delay(secs(10)));
-    send(&q, "g", "delayed");
-    q.set_config(QueueConfig::fifo()).unwrap();
-    send(&q, "g", "ready");
-    assert_eq!(q.stats().delayed, 0, "the FIFO queue delay is retroactive");
-    assert_eq!(bodies(&receive(&q, 10)), vec!["delayed", "ready"]);
-}
-
-#[test]
 fn queue_delay_applies_to_fifo_messages_without_blocking_other_groups() {
     let c = cloud();
     let q = fifo(&c, QueueConfig::fifo().delay(secs(5)));
