@@ -9,6 +9,9 @@
 
 use aws_sdk_sqs::Client;
 
+/// Any error of the SDK, boxed (the SDK's error types are large).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// What processing one message can conclude.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -63,7 +66,7 @@ impl Worker {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), aws_sdk_sqs::Error> {
+async fn main() -> Result<(), BoxError> {
     let cloud = localcloud::Cloud::builder().manual_clock().build();
     let sqs = Client::new(&localcloud_aws::sdk_config(&cloud));
     let url = sqs.create_queue().queue_name("orders").send().await?.queue_url.unwrap_or_default();

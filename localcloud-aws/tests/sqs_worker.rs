@@ -67,7 +67,7 @@ async fn worker_processes_good_messages_and_poison_moves_to_the_dlq_then_redrive
     processed.sort();
     assert_eq!(processed, ["a", "b"]);
     let sources = sqs.list_dead_letter_source_queues().queue_url(&dlq_url).send().await.unwrap();
-    assert_eq!(sources.queue_urls(), [url.clone()]);
+    assert_eq!(sources.queue_urls(), std::slice::from_ref(&url));
     let attrs = sqs
         .get_queue_attributes()
         .queue_url(&dlq_url)
