@@ -1,7 +1,7 @@
 //! The journal: what happened, in clock order, for assertions and for debugging.
 //!
 //! Off unless the cloud is built with [`CloudBuilder::journal`](crate::CloudBuilder::journal).
-//! Every service writes through one call ([`Journal::record_with`]), which costs a
+//! Every service writes through one call (`Journal::record_with`), which costs a
 //! branch on a flag when the journal is off. With the same seed, the same program
 //! writes the same journal, byte for byte.
 //!
