@@ -52,6 +52,14 @@ impl CloudHttpClient {
 
 impl HttpConnector for CloudHttpClient {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        // A long poll on the system clock may wait up to 20 s: answer it on a helper
+        // thread so the caller's executor keeps running other tasks meanwhile.
+        let long_poll = request.headers().get("x-amz-target") == Some("AmazonSQS.ReceiveMessage");
+        if long_poll && !self.cloud.is_manual() {
+            let me = self.clone();
+            let answer = crate::blocking::OffThread::spawn(move || me.answer(request));
+            return HttpConnectorFuture::new(async move { Ok(answer.await) });
+        }
         HttpConnectorFuture::ready(Ok(self.answer(request)))
     }
 }

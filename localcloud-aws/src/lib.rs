@@ -30,8 +30,10 @@
 //!
 //! A `ReceiveMessage` with `WaitTimeSeconds` on a manual clock answers at once with
 //! what is visible (a long poll would wait for the test's own thread to move time);
-//! on the system clock it long-polls as SQS does.
+//! on the system clock it long-polls as SQS does, on a helper thread, so the caller's
+//! executor keeps running other tasks (a sender, say) while the receive waits.
 
+mod blocking;
 mod client;
 mod kinesis;
 mod protocol;

@@ -76,3 +76,21 @@ async fn long_poll_on_a_manual_clock_answers_at_once() {
     let got = sqs.receive_message().queue_url(&url).wait_time_seconds(20).send().await.unwrap();
     assert!(got.messages.is_none());
 }
+
+#[tokio::test]
+async fn long_poll_on_the_system_clock_lets_other_tasks_run_and_wakes_on_a_send() {
+    // given a cloud on the system clock and a receive waiting up to 20 s
+    let cloud = Cloud::new();
+    let sqs = sqs(&cloud);
+    let url = sqs.create_queue().queue_name("live").send().await.unwrap().queue_url.unwrap();
+    let receive = sqs.receive_message().queue_url(&url).wait_time_seconds(20).send();
+
+    // when another task on the same single-threaded executor sends meanwhile
+    let send = sqs.send_message().queue_url(&url).message_body("wake").send();
+    let (got, sent) = tokio::join!(receive, send);
+
+    // then the send ran and the waiting receive got its message
+    sent.unwrap();
+    assert_eq!(got.unwrap().messages()[0].body(), Some("wake"));
+    cloud.shutdown();
+}
