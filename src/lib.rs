@@ -328,6 +328,7 @@ mod scheduler;
 mod service;
 pub mod stream;
 pub mod table;
+mod timer;
 pub mod topic;
 pub mod workflow;
 

@@ -22,6 +22,7 @@ mod config;
 mod deliver;
 mod error;
 mod flavor;
+mod metadata;
 mod move_task;
 mod ops;
 mod state;
@@ -43,6 +44,7 @@ pub use config::{
     MAX_MESSAGE_SIZE, MAX_RECEIVE_WAIT, MAX_RETENTION, MAX_VISIBILITY_TIMEOUT, MIN_RETENTION,
 };
 pub use error::QueueError;
+pub use metadata::{QueuePermission, MAX_QUEUE_TAGS};
 pub use move_task::{MoveTask, MoveTaskStatus};
 pub use throttle::{FIFO_CALLS_PER_SECOND, FIFO_HIGH_THROUGHPUT_CALLS_PER_SECOND};
 pub use types::{
@@ -78,6 +80,8 @@ pub(crate) struct QueueShared {
     deleted: AtomicBool,
     /// What happened, when the cloud keeps a journal.
     journal: Arc<crate::journal::Journal>,
+    /// Tags and permission statements.
+    metadata: metadata::Metadata,
 }
 
 /// A handle to one queue. Cheap to clone, `Send + Sync`; every clone sees the same
@@ -263,6 +267,7 @@ impl Cloud {
             cond: Condvar::new(),
             deleted: AtomicBool::new(false),
             journal: self.journal_handle(),
+            metadata: Default::default(),
         });
         self.metrics().register(NAMESPACE, name, &shared);
         let q = Queue { shared };

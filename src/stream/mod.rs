@@ -20,6 +20,7 @@ mod error;
 mod hash;
 mod iterator;
 mod limits;
+mod metadata;
 mod on_demand;
 mod ops;
 mod reshard;
@@ -42,6 +43,7 @@ pub use config::{
 pub use error::StreamError;
 pub use iterator::{GetRecordsOutput, ShardIterator};
 pub use limits::{READ_BYTES_PER_SEC, READ_CALLS_PER_SEC, WRITE_BYTES_PER_SEC, WRITE_RECORDS_PER_SEC};
+pub use metadata::MAX_STREAM_TAGS;
 pub use on_demand::ON_DEMAND_SCALING_INTERVAL;
 pub use reshard::MAX_SCALINGS_PER_DAY;
 pub use types::{
@@ -91,6 +93,8 @@ pub(crate) struct StreamShared {
     /// Written throughput, kept only by on-demand streams (provisioned puts skip it).
     throughput: Option<Mutex<Throughput>>,
     journal: Arc<crate::journal::Journal>,
+    /// Tags and the creation time.
+    metadata: metadata::Metadata,
 }
 
 /// An open shard's place in the key space, for routing by binary search.
@@ -321,6 +325,7 @@ impl Cloud {
             mode: config.mode,
             journal: self.journal_handle(),
             throughput: (config.mode == StreamMode::OnDemand).then(|| Mutex::new(Throughput::new(now))),
+            metadata: metadata::Metadata::new(now),
         });
         {
             let mut st = shared.state.write();

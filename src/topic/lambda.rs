@@ -14,6 +14,7 @@ use crate::function::{sns_event, Function, FunctionError, FunctionRuntime, Invoc
 use super::subscription::Notification;
 
 /// A subscription's function, found by ARN at each delivery.
+#[derive(Clone)]
 pub(crate) struct FunctionSlot {
     runtime: Option<FunctionRuntime>,
     /// The qualified ARN (with the handle's version or alias, if any).

@@ -18,6 +18,7 @@
 //! # Ok::<(), localcloud::Error>(())
 //! ```
 
+mod attributes;
 mod config;
 mod delivery;
 mod endpoint;
@@ -38,6 +39,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use rand::rngs::SmallRng;
 
+pub use attributes::MAX_TOPIC_TAGS;
 pub use config::{TopicConfig, MAX_PUBLISH_SIZE, MAX_SUBJECT_CHARS};
 pub use error::TopicError;
 pub use filter::{FilterPolicy, FilterScope, MAX_FILTER_COMBINATIONS, MAX_FILTER_KEYS};
@@ -89,6 +91,8 @@ pub(crate) struct TopicShared {
     /// fan-out so every subscriber sees the same order.
     pub(crate) fifo: Mutex<FifoState>,
     pub(crate) counters: Counters,
+    /// Attributes set by name, tags, subscription attribute texts.
+    pub(crate) metadata: attributes::Metadata,
 }
 
 /// A handle to one topic. Cheap to clone, `Send + Sync`; every clone sees the same
@@ -217,6 +221,7 @@ impl Cloud {
             rng: Mutex::new(self.rng_for(name)),
             fifo: Mutex::new(FifoState::default()),
             counters: Counters::default(),
+            metadata: Default::default(),
         });
         self.metrics().register(NAMESPACE, name, &shared);
         let topic = Topic { shared };

@@ -272,7 +272,7 @@ pub(crate) struct SubShared {
     pub(crate) dlq: Option<Queue>,
     /// `"https://…&SubscriptionArn=…"`, already a JSON string literal.
     pub(crate) unsubscribe_url_json: String,
-    active: AtomicBool,
+    pub(crate) active: AtomicBool,
     /// Jitter for retries.
     pub(crate) rng: Mutex<SmallRng>,
     /// FIFO topics: per message group, the messages waiting behind a delivery that
