@@ -202,6 +202,7 @@ mod dedup;
 mod error;
 pub mod function;
 pub mod journal;
+pub mod mapping;
 mod message;
 mod metrics;
 pub mod queue;
@@ -221,6 +222,7 @@ pub use function::{
     Context, Function, FunctionConfig, FunctionError, FunctionRuntime, HandlerError, Invocation, InvokeOutput,
 };
 pub use journal::{Journal, JournalEntry};
+pub use mapping::{EventSourceMapping, Mapping, MappingError};
 pub use message::{AttributeType, AttributeValue, Md5Digest, MessageAttributes, MessageId};
 pub use metrics::{MetricSample, Metrics};
 pub use queue::{
