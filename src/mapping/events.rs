@@ -60,7 +60,6 @@ pub(crate) fn sqs_record(m: &ReceivedMessage, queue_arn: &str, region: &str) -> 
 }
 
 /// One Kinesis record as Lambda shows it, serialized.
-#[allow(dead_code)] // used by the stream poller
 pub(crate) fn kinesis_record(r: &Record, shard: &ShardId, stream_arn: &str, region: &str) -> String {
     json!({
         "kinesis": {

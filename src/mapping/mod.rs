@@ -43,6 +43,8 @@ mod events;
 mod metrics;
 mod queue;
 mod response;
+mod source;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -121,6 +123,7 @@ pub(crate) struct Inner {
     pub(crate) task: Option<TaskId>,
     pub(crate) last_result: String,
     pub(crate) queue: queue::QueuePoller,
+    pub(crate) stream: Option<stream::StreamPoller>,
 }
 
 impl MappingShared {
@@ -142,7 +145,7 @@ impl MappingShared {
             cloud.now(),
             Box::new(move |due: Timestamp| {
                 let is_queue = matches!(s.inner.lock().config.source, MappingSource::Queue(_));
-                let next = if is_queue { queue::tick(&s, due) } else { None };
+                let next = if is_queue { queue::tick(&s, due) } else { stream::tick(&s, due) };
                 next.map(|t| t.max(due + Duration::from_millis(1)))
             }),
         );
@@ -293,12 +296,29 @@ impl FunctionRuntime {
     pub fn create_event_source_mapping(&self, config: EventSourceMapping) -> Result<Mapping, MappingError> {
         config.validate()?;
         self.function(&config.function)?;
-        if matches!(config.source, MappingSource::Stream(_) | MappingSource::Table(_)) {
-            return Err(error::invalid("stream sources are not supported yet"));
-        }
         let cloud = self.cloud().ok_or_else(|| MappingError::ResourceNotFound("the cloud is gone".into()))?;
         let registry = cloud.service::<MappingRegistry>();
         let source_arn = config.source.arn();
+        let poller = match &config.source {
+            MappingSource::Queue(q) if !q.exists() => {
+                return Err(MappingError::ResourceNotFound(format!("queue {} does not exist", q.name())))
+            }
+            MappingSource::Queue(_) => None,
+            MappingSource::Stream(s) if !s.exists() => {
+                return Err(MappingError::ResourceNotFound(format!("stream {} does not exist", s.name())))
+            }
+            MappingSource::Stream(s) => Some(stream::StreamPoller::new(Arc::new(source::KinesisSource {
+                stream: s.clone(),
+                region: cloud.region().to_owned(),
+            }))),
+            MappingSource::Table(t) => {
+                let changes = t.stream().map_err(|e| MappingError::InvalidParameterValue(e.to_string()))?;
+                if changes.view_type().is_none() {
+                    return Err(error::invalid(format!("table {} has no stream", t.name())));
+                }
+                Some(stream::StreamPoller::new(Arc::new(source::TableSource { stream: changes })))
+            }
+        };
         let mut all = registry.mappings.lock();
         if all.values().any(|m| m.source_arn == source_arn && m.inner.lock().config.function == config.function) {
             return Err(MappingError::ResourceConflict(format!(
@@ -324,6 +344,7 @@ impl FunctionRuntime {
                 task: None,
                 last_result: "No records processed".into(),
                 queue: queue::QueuePoller::default(),
+                stream: poller,
             }),
             counters: Counters::default(),
         });
