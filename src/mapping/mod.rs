@@ -45,6 +45,7 @@ mod queue;
 mod response;
 mod source;
 mod stream;
+mod window;
 
 use std::collections::BTreeMap;
 use std::fmt;

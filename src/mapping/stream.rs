@@ -15,6 +15,7 @@ use super::events::envelope;
 use super::metrics::Counters;
 use super::response::{parse_batch_response, BatchVerdict};
 use super::source::{Cursor, ShardRef, ShardSource, SourceRecord, Start};
+use super::window::{self, window_of, WindowCall};
 use super::{MappingShared, MappingState, POLL_INTERVAL};
 use crate::clock::Timestamp;
 use crate::function::Invocation;
@@ -26,6 +27,14 @@ const READ_AHEAD: usize = 10_000;
 struct Batch {
     records: Vec<SourceRecord>,
     attempts: u32,
+    /// The start of the window this batch closes (a final tumbling-window invoke).
+    final_window: Option<Timestamp>,
+}
+
+/// The tumbling window a lane is in, and the state the function returned for it.
+struct Tumbling {
+    start: Timestamp,
+    state: serde_json::Value,
 }
 
 #[derive(Default)]
@@ -36,11 +45,12 @@ struct Lane {
     inflight: bool,
     window_start: Option<Timestamp>,
     retry_at: Option<Timestamp>,
+    tumbling: Option<Tumbling>,
 }
 
 impl Lane {
     fn idle(&self) -> bool {
-        self.queue.is_empty() && self.batches.is_empty() && !self.inflight
+        self.queue.is_empty() && self.batches.is_empty() && !self.inflight && self.tumbling.is_none()
     }
 }
 
@@ -87,6 +97,7 @@ struct Dispatch {
     lane: usize,
     records: Vec<SourceRecord>,
     attempts: u32,
+    window: Option<WindowCall>,
 }
 
 struct Discard {
@@ -113,6 +124,7 @@ fn poll(s: &Arc<MappingShared>, now: Timestamp) -> Option<Timestamp> {
     let batch_size = cfg.get_batch_size() as usize;
     let window = cfg.get_maximum_batching_window();
     let factor = cfg.parallelization as usize;
+    let tumbling = cfg.tumbling_window;
     let mut problem = None;
     let p = inner.stream.as_mut()?;
     let source = Arc::clone(&p.source);
@@ -201,9 +213,25 @@ fn poll(s: &Arc<MappingShared>, now: Timestamp) -> Option<Timestamp> {
             if lane.inflight || lane.retry_at.is_some_and(|t| t > now) {
                 continue;
             }
+            if lane.batches.is_empty() && !tumbling.is_zero() {
+                if let Some(t) = &lane.tumbling {
+                    let end = t.start + tumbling;
+                    let front_in_window = lane.queue.front().is_some_and(|r| window_of(r.arrival, tumbling) == t.start);
+                    if !front_in_window && now >= end {
+                        lane.batches.push_back(Batch { records: Vec::new(), attempts: 0, final_window: Some(t.start) });
+                    } else if !front_in_window {
+                        next = next.min(end);
+                        continue;
+                    }
+                }
+            }
             if lane.batches.is_empty() && !lane.queue.is_empty() {
                 lane.window_start.get_or_insert(now);
-                let full = lane.queue.len() >= batch_size;
+                let front_window = lane.queue.front().map(|r| window_of(r.arrival, tumbling));
+                let same_window =
+                    |r: &SourceRecord| tumbling.is_zero() || Some(window_of(r.arrival, tumbling)) == front_window;
+                let in_window = lane.queue.iter().take_while(|r| same_window(r)).count();
+                let full = in_window >= batch_size || in_window < lane.queue.len();
                 let window_over = lane.window_start.is_some_and(|t| now >= t + window);
                 if !full && !window_over {
                     if let Some(t) = lane.window_start {
@@ -223,7 +251,12 @@ fn poll(s: &Arc<MappingShared>, now: Timestamp) -> Option<Timestamp> {
                     records.extend(lane.queue.pop_front());
                 }
                 lane.window_start = if lane.queue.is_empty() { None } else { Some(now) };
-                lane.batches.push_back(Batch { records, attempts: 0 });
+                if let (false, Some(start)) = (tumbling.is_zero(), front_window) {
+                    if lane.tumbling.as_ref().is_none_or(|t| t.start != start) {
+                        lane.tumbling = Some(Tumbling { start, state: serde_json::json!({}) });
+                    }
+                }
+                lane.batches.push_back(Batch { records, attempts: 0, final_window: None });
             }
             let Some(front) = lane.batches.front_mut() else { continue };
             // Records past the maximum age (or the stream's retention) are discarded.
@@ -247,6 +280,15 @@ fn poll(s: &Arc<MappingShared>, now: Timestamp) -> Option<Timestamp> {
                     continue;
                 }
             }
+            let window = match (&lane.tumbling, tumbling.is_zero()) {
+                (Some(t), false) => Some(WindowCall {
+                    start: t.start,
+                    end: t.start + tumbling,
+                    state: t.state.clone(),
+                    is_final: front.final_window.is_some(),
+                }),
+                _ => None,
+            };
             lane.inflight = true;
             lane.retry_at = None;
             dispatch.push(Dispatch {
@@ -254,6 +296,7 @@ fn poll(s: &Arc<MappingShared>, now: Timestamp) -> Option<Timestamp> {
                 lane: i,
                 records: front.records.clone(),
                 attempts: front.attempts,
+                window,
             });
         }
     }
@@ -289,9 +332,13 @@ fn run_batch(s: &Arc<MappingShared>, d: Dispatch) {
         s.counters.iterator_age_ms.store(age, std::sync::atomic::Ordering::Relaxed);
     }
     let n = d.records.len();
-    let payload = envelope(d.records.iter().map(|r| &*r.json));
+    let payload = match &d.window {
+        Some(w) => window::envelope(d.records.iter().map(|r| &*r.json), w, &d.shard, &s.source_arn),
+        None => envelope(d.records.iter().map(|r| &*r.json)),
+    };
     let outcome = s.rt.invoke(&function, Invocation::request_response(payload));
     let mut function_error = None;
+    let mut new_state = None;
     let verdict = match outcome {
         Err(e) if e.code() == "TooManyRequestsException" => {
             Counters::add(&s.counters.throttled, 1);
@@ -301,6 +348,7 @@ fn run_batch(s: &Arc<MappingShared>, d: Dispatch) {
         Ok(out) => {
             Counters::add(&s.counters.invoked_events, n);
             Counters::add(&s.counters.batches, 1);
+            new_state = Some(window::returned_state(out.payload()));
             if let Some(kind) = out.function_error() {
                 function_error = Some(kind.to_owned());
                 Some(BatchVerdict::Failed(format!("function error {kind}")))
@@ -345,6 +393,9 @@ fn run_batch(s: &Arc<MappingShared>, d: Dispatch) {
             Some(BatchVerdict::Success) => {
                 lane.batches.pop_front();
                 progressed = true;
+                if let (Some(w), Some(state)) = (&d.window, new_state) {
+                    lane.tumbling = (!w.is_final).then_some(Tumbling { start: w.start, state });
+                }
                 "OK".to_owned()
             }
             Some(BatchVerdict::Partial(ids)) => {
@@ -360,8 +411,9 @@ fn run_batch(s: &Arc<MappingShared>, d: Dispatch) {
                     if let Some(front) = lane.batches.pop_front() {
                         let mut first = front.records;
                         let second = first.split_off(n / 2);
-                        lane.batches.push_front(Batch { records: second, attempts: front.attempts });
-                        lane.batches.push_front(Batch { records: first, attempts: front.attempts });
+                        let attempts = front.attempts;
+                        lane.batches.push_front(Batch { records: second, attempts, final_window: None });
+                        lane.batches.push_front(Batch { records: first, attempts, final_window: None });
                     }
                     progressed = true;
                 } else {
