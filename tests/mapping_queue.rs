@@ -474,6 +474,8 @@ fn disable_enable_update_and_delete_while_running() {
     cloud.advance(secs(5));
     assert_eq!(seen.lock().unwrap().len(), 3);
     assert_eq!(rt.delete_event_source_mapping(&m).unwrap_err().code(), "ResourceNotFoundException");
+    assert!(rt.list_event_source_mappings().is_empty());
+    assert_eq!(cloud.metrics().value("AWS/Lambda", m.uuid(), "PolledEventCount"), None);
     assert_eq!(m.enable().unwrap_err().code(), "ResourceNotFoundException");
 }
 

@@ -36,6 +36,40 @@
 //! assert_eq!(m.state(), localcloud::mapping::MappingState::Enabled);
 //! # Ok::<(), localcloud::Error>(())
 //! ```
+//!
+//! A stream mapping reads every shard from its starting position; a failing batch
+//! blocks its shard (or its lane, with a parallelization factor) and is retried,
+//! bisected, and finally reported to the on-failure destination as metadata:
+//!
+//! ```
+//! use localcloud::function::Destination;
+//! use localcloud::mapping::EventSourceMapping;
+//! use localcloud::{Cloud, FunctionConfig, HandlerError, PutRecord, QueueConfig, StartingPosition, StreamConfig};
+//! use std::time::Duration;
+//!
+//! let cloud = Cloud::builder().manual_clock().seed(1).build();
+//! let clicks = cloud.create_stream("clicks", StreamConfig::with_shards(2))?;
+//! let failures = cloud.create_queue("click-failures", QueueConfig::default())?;
+//! let rt = cloud.functions();
+//! rt.create_function("count", FunctionConfig::default(), |_, event| {
+//!     // "cG9pc29u" is the base64 of "poison"
+//!     if event.windows(8).any(|w| w == b"cG9pc29u") { return Err(HandlerError::new("Poison", "bad click")); }
+//!     Ok(bytes::Bytes::new())
+//! })?;
+//! rt.create_event_source_mapping(EventSourceMapping::stream(&clicks, "count")
+//!     .starting_position(StartingPosition::TrimHorizon)
+//!     .batch_size(100).bisect_batch_on_function_error(true).maximum_retry_attempts(1)
+//!     .parallelization_factor(2).on_failure(Destination::queue(&failures)))?;
+//! for i in 0..20 {
+//!     clicks.put_record(PutRecord::new(format!("user-{i}"), "click"))?;
+//! }
+//! clicks.put_record(PutRecord::new("user-3", "poison"))?;
+//! cloud.advance(Duration::from_secs(5));
+//! let report = failures.try_receive()?.expect("the poison batch is reported");
+//! assert!(report.body_str().contains(r#""batchSize":1"#));   // bisected down to the one record
+//! assert!(report.body_str().contains("RetryAttemptsExhausted"));
+//! # Ok::<(), localcloud::Error>(())
+//! ```
 
 mod config;
 mod error;
@@ -370,6 +404,7 @@ impl FunctionRuntime {
         drop(inner);
         if let Some(cloud) = self.cloud() {
             cloud.service::<MappingRegistry>().mappings.lock().remove(&mapping.shared.uuid);
+            cloud.metrics().unregister(crate::function::NAMESPACE, &mapping.shared.uuid);
         }
         mapping.shared.note("delete", "", String::new);
         Ok(())
