@@ -430,3 +430,50 @@ fn disabled_stream_mapping_resumes_where_it_stopped() {
     cloud.advance(secs(1));
     assert_eq!(datas(&seen.lock().unwrap()).concat(), ["a", "b"]);
 }
+
+#[test]
+fn stream_batch_defaults_to_100_and_the_window_gathers_records() {
+    let cloud = cloud();
+    let s = stream(&cloud, 1);
+    let seen = recording(&cloud, "f", |_| Ok(String::new()));
+    let m = cloud.functions().create_event_source_mapping(mapping(&s).maximum_batching_window(secs(5))).unwrap();
+    assert_eq!(m.config().get_batch_size(), 100);
+    put(&s, "k", "a");
+    cloud.advance(secs(2));
+    put(&s, "k", "b");
+    cloud.advance(secs(2));
+    assert!(seen.lock().unwrap().is_empty(), "the window is open");
+    cloud.advance(secs(2));
+    assert_eq!(datas(&seen.lock().unwrap()), vec![vec!["a", "b"]]);
+    for i in 0..250 {
+        put(&s, "k", &format!("{i}"));
+    }
+    cloud.advance(secs(1));
+    let sizes: Vec<usize> = datas(&seen.lock().unwrap()).iter().map(Vec::len).collect();
+    assert_eq!(sizes[1..3], [100, 100], "full batches go at once");
+}
+
+#[test]
+fn malformed_stream_batch_response_retries_the_whole_batch() {
+    for (answer, calls) in [
+        (r#"{"batchItemFailures":[{"itemIdentifier":""}]}"#, 2),
+        (r#"{"batchItemFailures":[{"itemId":"1"}]}"#, 2),
+        ("not json", 2),
+        (r#"{"batchItemFailures":[]}"#, 1),
+        ("", 1),
+    ] {
+        let cloud = cloud();
+        let s = stream(&cloud, 1);
+        let seen = recording(&cloud, "f", move |_| Ok(answer.to_owned()));
+        cloud
+            .functions()
+            .create_event_source_mapping(mapping(&s).report_batch_item_failures(true).maximum_retry_attempts(1))
+            .unwrap();
+        put(&s, "k", "a");
+        put(&s, "k", "b");
+        cloud.advance(secs(3));
+        let all = datas(&seen.lock().unwrap());
+        assert_eq!(all.len(), calls, "{answer:?}");
+        assert!(all.iter().all(|b| b == &["a", "b"]), "{answer:?}: the whole batch again");
+    }
+}
