@@ -477,3 +477,20 @@ fn malformed_stream_batch_response_retries_the_whole_batch() {
         assert!(all.iter().all(|b| b == &["a", "b"]), "{answer:?}: the whole batch again");
     }
 }
+
+#[test]
+fn throttled_stream_invokes_are_retried_without_losing_records() {
+    let cloud = cloud();
+    let s = stream(&cloud, 1);
+    let seen = recording(&cloud, "f", |_| Ok(String::new()));
+    let rt = cloud.functions();
+    rt.put_function_concurrency("f", 0).unwrap();
+    let m = rt.create_event_source_mapping(mapping(&s).maximum_retry_attempts(0)).unwrap();
+    put(&s, "k", "a");
+    cloud.advance(secs(5));
+    assert!(seen.lock().unwrap().is_empty());
+    assert!(m.metric("ThrottledInvokes") >= 5.0);
+    rt.delete_function_concurrency("f").unwrap();
+    cloud.advance(secs(1));
+    assert_eq!(datas(&seen.lock().unwrap()), vec![vec!["a"]], "a throttle is not a retry attempt");
+}
