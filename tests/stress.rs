@@ -18,7 +18,7 @@ use std::thread;
 use std::time::Duration;
 
 use localcloud::{
-    ChaosConfig, Cloud, MessageId, OutgoingMessage, PutRecord, Queue, QueueConfig, ReceiveOptions, RedrivePolicy,
+    ChaosConfig, Cloud, MessageId, OutgoingMessage, PutRecord, QueueConfig, ReceiveOptions, RedrivePolicy,
     StartingPosition, StreamConfig, Timestamp,
 };
 
@@ -354,7 +354,7 @@ fn stream_stress(per_producer: usize) -> usize {
             let out = s.get_records(&i, 10_000).unwrap();
             for r in out.records() {
                 assert!(last_seq.as_ref().is_none_or(|l| r.sequence_number() > l), "sequence numbers out of order");
-                last_seq = Some(r.sequence_number().clone());
+                last_seq = Some(*r.sequence_number());
                 per_key
                     .entry(r.partition_key().to_owned())
                     .or_default()
