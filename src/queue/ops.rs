@@ -417,6 +417,7 @@ impl Queue {
             st.throttle = Some(Box::new(super::throttle::Throttle::new(config.throughput_limit)));
         }
         st.config = config;
+        st.settings_changed();
         st.modified_at = now;
         if retime {
             st.retime_delays(now);

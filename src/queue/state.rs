@@ -124,6 +124,10 @@ pub(crate) struct State {
     /// Messages that arrived with a send time older than `age_newest` (moved in by a
     /// redrive, or put back), by send time, so retention still removes them on time.
     age_late: BinaryHeap<Reverse<(Timestamp, u32, u32)>>,
+    /// No index has anything due before this time, so `tick` before it has nothing
+    /// to do. Every push of a time lowers it; `tick` raises it to the earliest time
+    /// left. Too early only costs a look.
+    next_due: Timestamp,
 }
 
 /// Receives at most this many in-flight messages per queue.
@@ -161,6 +165,7 @@ impl State {
             age: VecDeque::new(),
             age_newest: Timestamp::EPOCH,
             age_late: BinaryHeap::new(),
+            next_due: Timestamp::EPOCH,
         }
     }
 
@@ -208,6 +213,7 @@ impl State {
         };
         let r = (slot, seq as u32);
         self.live += 1;
+        self.due(sent_at + self.config.retention);
         if sent_at < self.age_newest {
             self.age_late.push(Reverse((sent_at, r.0, r.1)));
         } else {
@@ -218,12 +224,27 @@ impl State {
         if delayed {
             self.delayed += 1;
             self.delay_heap.push(Reverse((visible_at, r.0, r.1)));
+            self.due(visible_at);
         }
         r
     }
 
+    /// Something falls due at `t`: the next `tick` at or after it must look.
+    pub(crate) fn due(&mut self, t: Timestamp) {
+        self.next_due = self.next_due.min(t);
+    }
+
+    /// The queue's settings changed (retention, delay): the next `tick` looks at everything.
+    pub(crate) fn settings_changed(&mut self) {
+        self.next_due = Timestamp::EPOCH;
+    }
+
     /// Applies everything time has decided: expired visibility, matured delays, retention.
     pub(crate) fn tick(&mut self, now: Timestamp) {
+        self.compact();
+        if now < self.next_due {
+            return;
+        }
         while let Some(&Reverse((t, s, g))) = self.inflight_heap.peek() {
             if t > now {
                 break;
@@ -263,7 +284,26 @@ impl State {
             self.age_late.pop();
             self.remove((s, g));
         }
-        self.compact();
+        self.next_due = self.earliest_due();
+    }
+
+    /// The earliest time at which any index has something to do, as `tick` left them.
+    fn earliest_due(&self) -> Timestamp {
+        let retention = self.config.retention;
+        let mut due = Timestamp::from_nanos(u64::MAX);
+        if let Some(Reverse((t, _, _))) = self.inflight_heap.peek() {
+            due = due.min(*t);
+        }
+        if let Some(Reverse((t, _, _))) = self.delay_heap.peek() {
+            due = due.min(*t);
+        }
+        if let Some((sent_at, _)) = self.age.front() {
+            due = due.min(*sent_at + retention);
+        }
+        if let Some(Reverse((sent_at, _, _))) = self.age_late.peek() {
+            due = due.min(*sent_at + retention);
+        }
+        due
     }
 
     /// Indices with lazy deletion can fill with dead references; rebuild one when
@@ -409,6 +449,7 @@ impl State {
         };
         self.inflight += 1;
         self.inflight_heap.push(Reverse((visible_at, r.0, r.1)));
+        self.due(visible_at);
         let mut msg = msg;
         msg.receipt_handle = self.seal(msg.receipt_handle);
         taken.messages.push(msg);
@@ -476,6 +517,7 @@ impl State {
             self.make_visible(r);
         } else {
             self.inflight_heap.push(Reverse((until, r.0, r.1)));
+            self.due(until);
         }
         Ok(())
     }

@@ -75,6 +75,12 @@ pub(crate) struct Fifo {
     attempts: FxHashMap<String, Vec<ReceivedMessage>>,
     attempt_order: VecDeque<(Timestamp, String)>,
     next_sequence: u128,
+    /// How many groups the last sweep kept. An empty group stays in `groups` (its
+    /// name and buffer are reused when the group gets messages again, as groups
+    /// usually do) until the map has grown by 16,384 plus twice what the last sweep
+    /// kept; then one sweep drops the empty ones: O(1) amortised per new group, and
+    /// at most that many empty groups held.
+    swept_len: usize,
 }
 
 impl Fifo {
@@ -90,6 +96,14 @@ impl Fifo {
         if !g.queued {
             g.queued = true;
             ready.push_back(Arc::clone(key));
+        }
+    }
+
+    /// A group emptied; sweeps the empty groups when the map has grown enough.
+    fn emptied(&mut self) {
+        if self.groups.len() > 2 * self.swept_len + 16_384 {
+            self.groups.retain(|_, g| !g.msgs.is_empty() || g.queued);
+            self.swept_len = self.groups.len();
         }
     }
 
@@ -117,7 +131,7 @@ impl Fifo {
         }
         if g.msgs.is_empty() {
             if !g.queued {
-                self.groups.remove(group);
+                self.emptied();
             }
             return;
         }
@@ -133,7 +147,7 @@ impl Fifo {
                 g.msgs.pop_front();
             }
             let Some(&head) = g.msgs.front() else {
-                self.groups.remove(&key);
+                self.emptied();
                 continue;
             };
             // A group whose head is in flight or delayed is queued again when that
@@ -166,6 +180,7 @@ impl Fifo {
     /// Forgets every message (purge, delete); dedup ids stay remembered.
     pub(crate) fn clear_messages(&mut self) {
         self.groups.clear();
+        self.swept_len = 0;
         self.ready.clear();
         self.attempts.clear();
         self.attempt_order.clear();
@@ -242,6 +257,17 @@ mod tests {
         let mut f = Fifo::default();
         let (a, b) = (f.next_sequence_number(), f.next_sequence_number());
         assert_eq!((a.to_string().len(), b), (20, a + 1));
+    }
+
+    #[test]
+    fn empty_groups_are_swept_so_unique_group_ids_keep_the_map_bounded() {
+        let mut f = Fifo::default();
+        for i in 0..40_000u32 {
+            let g: Arc<str> = Arc::from(format!("g{i}"));
+            f.push(Arc::clone(&g), (i, i), false);
+            f.removed(&g, &[]);
+        }
+        assert!(f.groups.len() <= 16_385, "{} groups held", f.groups.len());
     }
 
     #[test]

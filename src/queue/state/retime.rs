@@ -25,7 +25,10 @@ impl State {
             let visible_at = e.sent_at + delay;
             e.visible_at = visible_at;
             match (e.state, visible_at > now) {
-                (MsgState::Delayed, true) => self.delay_heap.push(Reverse((visible_at, r.0, r.1))),
+                (MsgState::Delayed, true) => {
+                    self.delay_heap.push(Reverse((visible_at, r.0, r.1)));
+                    self.next_due = self.next_due.min(visible_at);
+                }
                 (MsgState::Delayed, false) => {
                     self.delayed -= 1;
                     self.make_visible(r);
@@ -34,6 +37,7 @@ impl State {
                     e.state = MsgState::Delayed;
                     self.delayed += 1;
                     self.delay_heap.push(Reverse((visible_at, r.0, r.1)));
+                    self.next_due = self.next_due.min(visible_at);
                 }
                 _ => {}
             }
@@ -75,6 +79,7 @@ impl State {
             self.make_visible(r);
         } else {
             self.inflight_heap.push(Reverse((until, r.0, r.1)));
+            self.due(until);
         }
         true
     }
