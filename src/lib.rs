@@ -8,7 +8,7 @@
 //! semantics that bite in production), to embed messaging in one process, or to
 //! benchmark a pipeline.
 //!
-//! Each service is a module ([`queue`], [`topic`], [`stream`], [`consumer`],
+//! Each service is a module ([`queue`], [`topic`], [`stream`], [`consumer`], [`mapping`],
 //! [`function`], [`schedule`], [`table`], [`workflow`]); the everyday types are
 //! re-exported here. Every module's documentation opens with a runnable example.
 //!
@@ -222,6 +222,13 @@
 //! assert!(failures.try_receive()?.is_some());     // AWS's on-failure record
 //! # Ok::<(), Error>(())
 //! ```
+//!
+//! **10b. Event source mappings feed functions.** A mapping polls a queue (with its
+//! public `receive` and `delete_batch`, as Lambda's pollers do), a stream or a table's
+//! change stream, and invokes the function with batches in AWS's event shapes; a
+//! partial batch response keeps only the failed messages, which the queue's redrive
+//! policy later moves to its dead-letter queue. The [`mapping`] module walks through
+//! queues and streams.
 //!
 //! **11. Schedules fire on the clock.** `rate(…)`, `cron(…)` in AWS's dialect, and
 //! `at(…)`; a clock that jumps fires every due tick once, in order.
