@@ -41,6 +41,15 @@ pub(crate) fn uuid_v4(bits: u128) -> u128 {
     (v & !(0x3 << 62)) | (0x2 << 62)
 }
 
+/// 128 bits shown as a UUID (for ids that are plain strings in events).
+pub(crate) struct UuidText(pub(crate) u128);
+
+impl fmt::Display for UuidText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_uuid(self.0, f)
+    }
+}
+
 /// Writes 128 bits as a UUID in its usual hyphenated, lowercase form.
 pub(crate) fn write_uuid(v: u128, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     write!(

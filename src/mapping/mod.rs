@@ -432,13 +432,5 @@ impl FunctionRuntime {
 
 fn uuid_from(r: u64, n: u64) -> String {
     let v = (u128::from(r) << 64) | u128::from(n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ r.rotate_left(17));
-    let v = (v & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        (v >> 96) as u32,
-        (v >> 80) as u16,
-        (v >> 64) as u16,
-        (v >> 48) as u16,
-        v & 0xffff_ffff_ffff
-    )
+    crate::message::UuidText(crate::message::uuid_v4(v)).to_string()
 }
