@@ -36,6 +36,7 @@
 mod blocking;
 mod client;
 mod kinesis;
+mod lambda;
 mod protocol;
 mod sns;
 mod sqs;

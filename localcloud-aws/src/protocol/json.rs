@@ -118,6 +118,18 @@ impl Args {
         }
     }
 
+    /// A map of strings to numbers; absent reads as empty.
+    pub(crate) fn number_map(&self, name: &'static str) -> Result<Vec<(String, f64)>, FieldError> {
+        match self.get(name) {
+            None => Ok(Vec::new()),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| v.as_f64().map(|n| (k.clone(), n)).ok_or(FieldError::WrongType(name, "a map of numbers")))
+                .collect(),
+            Some(_) => Err(FieldError::WrongType(name, "a map of numbers")),
+        }
+    }
+
     /// A required nested object.
     pub(crate) fn object(&self, name: &'static str) -> Result<Args, FieldError> {
         Args::from_value(self.get(name).ok_or(FieldError::Missing(name))?, name)
