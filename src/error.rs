@@ -3,6 +3,7 @@
 
 use crate::consumer::ConsumerError;
 use crate::function::FunctionError;
+use crate::mapping::MappingError;
 use crate::queue::QueueError;
 use crate::schedule::ScheduleError;
 use crate::stream::StreamError;
@@ -49,6 +50,9 @@ pub enum Error {
     /// A table or change stream operation failed.
     #[error(transparent)]
     Table(#[from] TableError),
+    /// An event source mapping operation failed.
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
 }
 
 impl Error {
@@ -63,6 +67,7 @@ impl Error {
             Error::Schedule(e) => e.code(),
             Error::Function(e) => e.code(),
             Error::Table(e) => e.code(),
+            Error::Mapping(e) => e.code(),
         }
     }
 }

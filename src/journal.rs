@@ -170,7 +170,11 @@ impl Journal {
 
     /// The entries `keep` accepts, oldest first.
     pub fn entries_where(&self, mut keep: impl FnMut(&JournalEntry) -> bool) -> Vec<JournalEntry> {
-        self.entries.lock().iter().filter(|e| keep(e)).cloned().collect()
+        // The filter is the caller's code: it runs on a copy, with no lock held, so it
+        // may use the cloud (and so write to this journal) without deadlocking.
+        let mut all = self.entries();
+        all.retain(|e| keep(e));
+        all
     }
 
     /// The entries of one service (`sqs`, `sns`, `kinesis`, …).
@@ -238,7 +242,7 @@ impl Journal {
     }
 
     /// The entries as JSON, one object per line: `time` (ISO-8601), `service`,
-    /// `resource`, `action`, `subject`, `peer` (or null) and `outcome`.
+    /// `resource`, `action`, `subject`, `peer` (or null) and `detail`.
     pub fn to_json_lines(&self) -> String {
         let mut out = String::new();
         for e in self.entries.lock().iter() {
@@ -249,7 +253,7 @@ impl Journal {
                 "action": e.action,
                 "subject": e.subject,
                 "peer": e.peer,
-                "outcome": e.detail,
+                "detail": e.detail,
             });
             out.push_str(&line.to_string());
             out.push('\n');
@@ -315,8 +319,19 @@ mod tests {
         let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[1]["peer"], "sqs:orders");
-        assert_eq!(lines[2]["outcome"], "count 1");
+        assert_eq!(lines[2]["detail"], "count 1");
         assert_eq!(lines[0]["time"], "1970-01-01T00:01:40.000Z");
+    }
+
+    #[test]
+    fn a_filter_may_write_to_the_journal_it_reads() {
+        let j = sample();
+        let seen = j.entries_where(|e| {
+            j.record_with(|| JournalEntry::new(e.time, "test", "filter", "saw", e.subject.clone()));
+            true
+        });
+        assert_eq!(seen.len(), 3);
+        assert_eq!(j.for_service("test").len(), 3);
     }
 
     #[test]

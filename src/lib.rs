@@ -320,6 +320,7 @@ mod dedup;
 mod error;
 pub mod function;
 pub mod journal;
+pub mod mapping;
 mod message;
 mod metrics;
 pub mod queue;
@@ -340,6 +341,7 @@ pub use function::{
     Context, Function, FunctionConfig, FunctionError, FunctionRuntime, HandlerError, Invocation, InvokeOutput,
 };
 pub use journal::{Journal, JournalEntry};
+pub use mapping::{EventSourceMapping, Mapping, MappingError};
 pub use message::{AttributeType, AttributeValue, Md5Digest, MessageAttributes, MessageId};
 pub use metrics::{MetricSample, Metrics};
 pub use queue::{

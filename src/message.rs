@@ -51,6 +51,12 @@ pub(crate) fn write_uuid(v: u128, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     )
 }
 
+/// Standard base64 with padding, as AWS writes binary values in JSON and XML.
+pub(crate) fn base64(data: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
 /// SplitMix64's finaliser: a fixed, well-mixing function of 64 bits, for ids and
 /// tags derived from the cloud's seed.
 pub(crate) fn splitmix(mut z: u64) -> u64 {
@@ -461,6 +467,15 @@ pub(crate) fn content_deduplication_id(body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn base64_known_values() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
+
     use super::*;
 
     #[test]

@@ -236,9 +236,12 @@ fn bad_settings_are_rejected_at_build() {
     assert_eq!(err.code(), "ValidationException");
     let err = Consumer::builder(&cloud, &s, "app")
         .renew_interval(Duration::from_secs(20))
-        .processor(make)
+        .processor(make.clone())
         .build()
         .unwrap_err();
+    assert_eq!(err.code(), "ValidationException");
+    // An enormous failover time is refused, not a panic in the setter.
+    let err = Consumer::builder(&cloud, &s, "app").failover_time(Duration::MAX).processor(make).build().unwrap_err();
     assert_eq!(err.code(), "ValidationException");
 }
 

@@ -345,3 +345,12 @@ fn a_deleted_function_is_not_found_through_old_handles() {
     assert_eq!(rt.delete_function("f").unwrap_err().code(), "ResourceNotFoundException");
     echo(&rt, "f");
 }
+
+#[test]
+fn an_init_duration_past_the_init_phase_limit_is_rejected() {
+    let (_cloud, rt) = setup();
+    let cfg = FunctionConfig::default().init_duration(localcloud::function::MAX_INIT_DURATION + Duration::from_secs(1));
+    let err = rt.create_function("slow-init", cfg, |_, p| Ok(p)).unwrap_err();
+    assert_eq!(err.code(), "InvalidParameterValueException");
+    assert!(rt.function("slow-init").is_err(), "nothing was created");
+}

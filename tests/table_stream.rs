@@ -301,3 +301,18 @@ fn the_same_seed_gives_the_same_records_byte_for_byte() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn change_iterators_are_the_same_text_in_every_cloud_with_the_same_seed() {
+    // Another cloud making tables first must not shift this cloud's iterator text.
+    let other = cloud();
+    table(&other, StreamViewType::KeysOnly);
+    let texts: Vec<String> = (0..2)
+        .map(|_| {
+            let c = cloud();
+            let t = table(&c, StreamViewType::KeysOnly);
+            first_shard_iter(&t.stream().unwrap(), ChangePosition::TrimHorizon).to_string()
+        })
+        .collect();
+    assert_eq!(texts[0], texts[1]);
+}

@@ -15,6 +15,9 @@ pub const DEFAULT_FAILOVER_TIME: Duration = Duration::from_secs(10);
 /// The KCL's default pause between reads of a shard.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1500);
 
+/// The longest failover, renew, take or poll interval a worker accepts.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
 #[derive(Clone, Debug)]
 pub(crate) struct WorkerConfig {
     pub application: Arc<str>,
@@ -117,7 +120,7 @@ impl ConsumerBuilder {
     pub fn failover_time(mut self, d: Duration) -> Self {
         self.cfg.failover_time = d;
         if !self.take_interval_set {
-            self.cfg.take_interval = d * 2;
+            self.cfg.take_interval = d.saturating_mul(2);
         }
         self
     }
@@ -188,6 +191,10 @@ impl ConsumerBuilder {
         }
         if [c.failover_time, c.renew_interval(), c.take_interval, c.poll_interval].contains(&Duration::ZERO) {
             return bad("failover, renew, take and poll intervals must be above zero");
+        }
+        let longest = [c.failover_time, c.renew_interval(), c.take_interval, c.poll_interval].into_iter().max();
+        if longest.is_some_and(|d| d > MAX_INTERVAL) {
+            return bad("failover, renew, take and poll intervals must be at most 24 hours");
         }
         if c.renew_interval() >= c.failover_time {
             return bad("the renew interval must be shorter than the failover time");

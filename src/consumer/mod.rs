@@ -57,7 +57,7 @@ mod table_store;
 mod taker;
 mod worker;
 
-pub use config::{Consumer, ConsumerBuilder, DEFAULT_FAILOVER_TIME, DEFAULT_POLL_INTERVAL};
+pub use config::{Consumer, ConsumerBuilder, DEFAULT_FAILOVER_TIME, DEFAULT_POLL_INTERVAL, MAX_INTERVAL};
 pub use error::ConsumerError;
 pub use fanout::{
     ShardSubscription, StreamConsumer, StreamConsumerStatus, SubscribeToShardEvent, FAN_OUT_BYTES_PER_SEC,

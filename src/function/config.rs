@@ -188,6 +188,12 @@ impl FunctionConfig {
         if !(MIN_MEMORY_MB..=MAX_MEMORY_MB).contains(&self.memory_mb) {
             return Err(FunctionError::invalid(format!("memory size must be 128 to 10240 MB, got {}", self.memory_mb)));
         }
+        if self.init_duration > MAX_INIT_DURATION {
+            return Err(FunctionError::invalid(format!(
+                "init duration must be at most 10 s (the init phase's limit), got {:?}",
+                self.init_duration
+            )));
+        }
         if self.description.chars().count() > 256 {
             return Err(FunctionError::invalid("description must be at most 256 characters"));
         }
@@ -199,6 +205,9 @@ impl FunctionConfig {
         Ok(())
     }
 }
+
+/// The longest a cold start's init phase may take.
+pub const MAX_INIT_DURATION: Duration = Duration::from_secs(10);
 
 /// Checks a function name: 1–64 of `[A-Za-z0-9_-]`.
 pub(crate) fn check_name(name: &str) -> Result<(), FunctionError> {

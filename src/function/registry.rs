@@ -82,6 +82,11 @@ impl FunctionRuntime {
         &self.shared.core
     }
 
+    /// The cloud this runtime belongs to, if it is still alive (for event source mappings).
+    pub(crate) fn cloud(&self) -> Option<Cloud> {
+        self.shared.core.cloud.upgrade()
+    }
+
     /// Creates a function running `handler` on the bytes of each event.
     ///
     /// Errors: `InvalidParameterValueException` for a bad name or setting,

@@ -236,7 +236,7 @@ impl FunctionShared {
             Ok(r) => r,
             Err(p) => Err(HandlerError::new("Runtime.InitError", panic_message(&*p))),
         };
-        took += self.core.now().saturating_duration_since(t0);
+        took = took.saturating_add(self.core.now().saturating_duration_since(t0));
         (took, r)
     }
 

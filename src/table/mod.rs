@@ -93,12 +93,13 @@ use state::{TableShared, TableState};
 /// The CloudWatch namespace of table metrics.
 pub const NAMESPACE: &str = "AWS/DynamoDB";
 
-static NEXT_TABLE_UID: AtomicU64 = AtomicU64::new(1);
-
 /// The tables of one cloud.
 #[derive(Default)]
 pub(crate) struct TableRegistry {
     tables: Mutex<BTreeMap<String, Table>>,
+    /// Numbers the tables of this cloud (written into change iterators): per cloud,
+    /// so the same program with the same seed hands out the same iterator text.
+    tables_made: AtomicU64,
 }
 
 impl crate::service::Service for TableRegistry {}
@@ -178,7 +179,7 @@ impl Cloud {
             return Err(TableError::ResourceInUse(format!("table already exists: {name}")));
         }
         let now = self.now();
-        let uid = NEXT_TABLE_UID.fetch_add(1, Ordering::Relaxed);
+        let uid = registry.tables_made.fetch_add(1, Ordering::Relaxed) + 1;
         let arn = self.arn("dynamodb", &format!("table/{name}"));
         let log = config.stream.map(|view| {
             let label = now.to_string();

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::TableError;
 use super::number::Number;
+use crate::message::base64;
 
 /// An item: attribute names to values.
 pub type Item = BTreeMap<String, AttributeValue>;
@@ -190,20 +191,6 @@ pub(crate) fn validate_item(item: &Item) -> Result<(), TableError> {
         )));
     }
     Ok(())
-}
-
-/// Standard base64 with padding.
-pub(crate) fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() { ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char } else { '=' });
-        }
-    }
-    out
 }
 
 impl From<&str> for AttributeValue {

@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use super::publish::Published;
-use crate::message::{first_invalid_body_char, AttributeType, MessageAttributes};
+use crate::message::{base64, first_invalid_body_char, AttributeType, MessageAttributes};
 
 /// The envelope of one message for one protocol, minus the per-subscription part.
 /// Messages of FIFO topics (those with a sequence number) carry no `Signature`,
@@ -36,7 +36,7 @@ impl EnvelopeParts {
         // FIFO topics do not sign their messages: no signature fields at all.
         if msg.sequence_number.is_none() {
             head.extend_from_slice(b",\"SignatureVersion\":\"1\",\"Signature\":\"");
-            base64_into(&mut head, &signature(msg, text));
+            head.extend_from_slice(base64(&signature(msg, text)).as_bytes());
             head.push(b'"');
             field(&mut head, "SigningCertURL", signing_cert_url);
         }
@@ -108,37 +108,4 @@ fn signature(msg: &Published, text: &str) -> [u8; 32] {
     h.update(msg.timestamp.as_nanos().to_be_bytes());
     h.update(text.len().to_be_bytes());
     h.finalize().into()
-}
-
-/// Standard base64 with padding.
-pub(crate) fn base64(data: &[u8]) -> String {
-    let mut out = Vec::with_capacity(data.len().div_ceil(3) * 4);
-    base64_into(&mut out, data);
-    String::from_utf8(out).unwrap_or_default()
-}
-
-fn base64_into(out: &mut Vec<u8>, data: &[u8]) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() { ALPHABET[(n >> (18 - 6 * i)) as usize & 63] } else { b'=' });
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::base64;
-
-    #[test]
-    fn base64_known_values() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
-    }
 }
