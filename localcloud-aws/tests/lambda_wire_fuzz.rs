@@ -4,7 +4,7 @@
 
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
-use localcloud::{Cloud, FunctionConfig, HandlerError, QueueConfig};
+use localcloud::{Cloud, FunctionConfig, HandlerError, QueueConfig, StreamConfig};
 use localcloud_aws::CloudHttpClient;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -23,6 +23,7 @@ const PATHS: &[&str] = &[
     "/2015-03-31/functions/{f}/policy",
     "/2015-03-31/functions/{f}/policy/{a}",
     "/2015-03-31/event-source-mappings",
+    "/2015-03-31/event-source-mappings/{a}",
     "/2015-03-31/functions/{f}/frobnicate",
     "/",
 ];
@@ -85,6 +86,19 @@ const FIELDS: &[&str] = &[
     "Environment",
     "Variables",
     "Description",
+    "EventSourceArn",
+    "BatchSize",
+    "MaximumBatchingWindowInSeconds",
+    "FunctionResponseTypes",
+    "ScalingConfig",
+    "MaximumConcurrency",
+    "StartingPosition",
+    "StartingPositionTimestamp",
+    "BisectBatchOnFunctionError",
+    "MaximumRecordAgeInSeconds",
+    "ParallelizationFactor",
+    "TumblingWindowInSeconds",
+    "Enabled",
 ];
 
 const STRINGS: &[&str] = &[
@@ -99,6 +113,10 @@ const STRINGS: &[&str] = &[
     "arn:aws:sqs:us-east-1:000000000000:q",
     "arn:aws:sns:us-east-1:000000000000:t",
     "arn:aws:lambda:us-east-1:000000000000:function:echo",
+    "arn:aws:kinesis:us-east-1:000000000000:stream/s",
+    "ReportBatchItemFailures",
+    "TRIM_HORIZON",
+    "AT_TIMESTAMP",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -134,6 +152,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 fn cloud() -> Cloud {
     let cloud = Cloud::builder().manual_clock().seed(1).build();
     cloud.create_queue("q", QueueConfig::default()).unwrap();
+    cloud.create_stream("s", StreamConfig::with_shards(1)).unwrap();
     let rt = cloud.functions();
     rt.create_function("echo", FunctionConfig::default(), |_, p| Ok(p)).unwrap();
     rt.publish_version("echo").unwrap();
@@ -196,6 +215,8 @@ proptest! {
 #[test]
 fn unknown_paths_and_bad_bodies_get_aws_codes() {
     let client = CloudHttpClient::new(&cloud());
+    let a = call(&client, "GET", "/2015-03-31/event-source-mappings/nope", &[], Vec::new());
+    assert_eq!((a.status, a.error_type.as_deref()), (404, Some("ResourceNotFoundException")));
     let a = call(&client, "GET", "/2015-03-31/functions/echo/frobnicate", &[], Vec::new());
     assert_eq!((a.status, a.error_type.as_deref()), (404, Some("UnknownOperationException")));
     let a = call(&client, "POST", "/2015-03-31/functions/echo/aliases", &[], b"[1,".to_vec());

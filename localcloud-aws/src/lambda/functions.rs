@@ -179,3 +179,12 @@ pub(crate) fn update_configuration(call: &Call<'_>) -> Answer {
     let body = configuration_json(call, &f, VersionId::Latest)?;
     Ok(rest_json::ok(200, &body))
 }
+
+/// A function named by name, `name:qualifier` or ARN, as the native runtime's
+/// `name[:qualifier]`.
+pub(crate) fn target_of(label: &str) -> String {
+    match label.split_once(":function:") {
+        Some((_, rest)) => rest.to_owned(),
+        None => label.to_owned(),
+    }
+}

@@ -7,10 +7,12 @@
 
 mod functions;
 mod invoke;
+mod mappings;
 mod settings;
 mod versions;
 
 use localcloud::function::FunctionError;
+use localcloud::mapping::MappingError;
 use localcloud::Cloud;
 
 use crate::protocol::json::{Args, FieldError};
@@ -100,6 +102,11 @@ fn dispatch(call: &Call<'_>) -> Answer {
         ("POST", ["functions", _, "policy"]) => settings::add_permission(call),
         ("GET", ["functions", _, "policy"]) => settings::get_policy(call),
         ("DELETE", ["functions", _, "policy", sid]) => settings::remove_permission(call, sid),
+        ("POST", ["event-source-mappings"]) => mappings::create(call),
+        ("GET", ["event-source-mappings"]) => mappings::list(call),
+        ("GET", ["event-source-mappings", id]) => mappings::get(call, id),
+        ("PUT", ["event-source-mappings", id]) => mappings::update(call, id),
+        ("DELETE", ["event-source-mappings", id]) => mappings::delete(call, id),
         _ => Err(RestError::new(
             404,
             "UnknownOperationException",
@@ -123,6 +130,16 @@ pub(crate) fn function_error(e: FunctionError) -> RestError {
         err.extra.push(("Reason", reason.as_str().to_owned()));
     }
     err
+}
+
+/// The wire error for a native mapping error, with AWS's status.
+pub(crate) fn mapping_error(e: MappingError) -> RestError {
+    let status = match e.code() {
+        "ResourceNotFoundException" => 404,
+        "ResourceConflictException" => 409,
+        _ => 400,
+    };
+    RestError::new(status, e.code(), e.to_string())
 }
 
 /// The wire error for a body that could not be read.

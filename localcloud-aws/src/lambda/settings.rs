@@ -34,7 +34,7 @@ pub(crate) fn delete_concurrency(call: &Call<'_>) -> Answer {
 }
 
 /// The queue, topic or function an ARN names, on this cloud.
-fn destination(call: &Call<'_>, arn: &str) -> Result<Destination, RestError> {
+pub(crate) fn destination(call: &Call<'_>, arn: &str) -> Result<Destination, RestError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let missing = |e: String| invalid(format!("the destination {arn:?} does not exist: {e}"));
     match parts.as_slice() {

@@ -71,6 +71,14 @@ impl Args {
         }
     }
 
+    pub(crate) fn bool_opt(&self, name: &'static str) -> Result<Option<bool>, FieldError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(FieldError::WrongType(name, "a boolean")),
+        }
+    }
+
     pub(crate) fn int_opt(&self, name: &'static str) -> Result<Option<i64>, FieldError> {
         match self.get(name) {
             None => Ok(None),
