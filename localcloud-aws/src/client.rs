@@ -2,9 +2,8 @@
 //!
 //! The dispatcher picks the service from the request: an `X-Amz-Target` prefix for
 //! the AWS JSON services (`AmazonSQS.`, `Kinesis_20131202.`), otherwise the host's
-//! first label (`sns.` for the query protocol). A REST-JSON service such as Lambda
-//! slots in as one more arm of [`route`], matched on its host and given the method
-//! and path the [`WireRequest`] already carries.
+//! first label (`sns.` for the query protocol, `lambda.` for REST-JSON, which reads
+//! the method, path and headers the [`WireRequest`] carries).
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
@@ -78,6 +77,7 @@ fn to_wire(request: &HttpRequest) -> WireRequest {
         target: request.headers().get("x-amz-target").map(str::to_owned),
         method: request.method().to_owned(),
         path,
+        headers: request.headers().iter().map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned())).collect(),
         body: request.body().bytes().map(Bytes::copy_from_slice).unwrap_or_default(),
     }
 }
@@ -101,6 +101,7 @@ pub(crate) fn route(cloud: &Cloud, host: &str, req: &WireRequest) -> WireRespons
         "sqs" => crate::sqs::handle(cloud, req.target.as_deref().unwrap_or_default(), &req.body),
         "kinesis" => crate::kinesis::handle(cloud, req.target.as_deref().unwrap_or_default(), &req.body),
         "sns" => crate::sns::handle(cloud, &req.body),
+        "lambda" => crate::lambda::handle(cloud, req),
         other => {
             let body = serde_json::json!({
                 "__type": "UnknownServiceException",

@@ -1,15 +1,19 @@
 //! # localcloud-aws
 //!
 //! The official AWS SDK for Rust, answered in-process by a [`localcloud::Cloud`]:
-//! code written with `aws_sdk_sqs::Client`, `aws_sdk_sns::Client` and
-//! `aws_sdk_kinesis::Client` runs unchanged in tests, on the cloud's virtual clock,
-//! with no sockets, no Docker and no JVM.
+//! code written with `aws_sdk_sqs::Client`, `aws_sdk_sns::Client`,
+//! `aws_sdk_kinesis::Client` and `aws_sdk_lambda::Client` runs unchanged in tests, on
+//! the cloud's virtual clock, with no sockets, no Docker and no JVM.
 //!
 //! [`sdk_config`] returns an [`SdkConfig`] whose HTTP client ([`CloudHttpClient`])
 //! dispatches each request to the cloud, speaking each service's wire protocol as AWS
 //! does: SQS on AWS JSON 1.0 with the query-compatible error header (so an error's
 //! `code()` is AWS's), Kinesis on AWS JSON 1.1, SNS on the query protocol with XML
-//! answers. It carries test credentials, the cloud's region, and the SDK's time source
+//! answers, Lambda on REST-JSON (errors named by `x-amzn-errortype`). Function code
+//! cannot travel over the wire: functions are created in Rust with
+//! `cloud.functions().create_function`, then invoked, configured, versioned, aliased,
+//! throttled, permitted and mapped through the SDK (`CreateFunction` answers
+//! `InvalidParameterValueException`). It carries test credentials, the cloud's region, and the SDK's time source
 //! and async sleep on the cloud's clock.
 //!
 //! ```ignore
@@ -36,6 +40,7 @@
 mod blocking;
 mod client;
 mod kinesis;
+mod lambda;
 mod protocol;
 mod sns;
 mod sqs;

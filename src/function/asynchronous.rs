@@ -82,6 +82,26 @@ impl EventInvokeConfig {
         self
     }
 
+    /// The configured retry attempts.
+    pub fn maximum_retry_attempts_value(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The configured maximum event age.
+    pub fn maximum_event_age_value(&self) -> Duration {
+        self.max_event_age
+    }
+
+    /// The on-success destination, if any.
+    pub fn on_success_value(&self) -> Option<&Destination> {
+        self.on_success.as_ref()
+    }
+
+    /// The on-failure destination, if any.
+    pub fn on_failure_value(&self) -> Option<&Destination> {
+        self.on_failure.as_ref()
+    }
+
     pub(crate) fn validate(&self) -> Result<(), FunctionError> {
         if self.max_retries > MAX_RETRY_ATTEMPTS {
             return Err(FunctionError::invalid(format!(

@@ -157,6 +157,27 @@ impl FunctionConfig {
         self.memory_mb
     }
 
+    /// The environment variables.
+    pub fn env_values(&self) -> &BTreeMap<String, String> {
+        &self.env
+    }
+
+    /// Removes every environment variable (to set a new set with [`env`](FunctionConfig::env)).
+    pub fn clear_env(mut self) -> Self {
+        self.env.clear();
+        self
+    }
+
+    /// The description.
+    pub fn description_value(&self) -> &str {
+        &self.description
+    }
+
+    /// The dead-letter target, if any.
+    pub fn dead_letter_value(&self) -> Option<&Destination> {
+        self.dead_letter.as_ref()
+    }
+
     pub(crate) fn validate(&self) -> Result<(), FunctionError> {
         if self.timeout < MIN_TIMEOUT || self.timeout > MAX_TIMEOUT || self.timeout.subsec_nanos() != 0 {
             return Err(FunctionError::invalid(format!(

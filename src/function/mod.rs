@@ -267,6 +267,14 @@ impl Function {
         }
     }
 
+    /// The configuration of the version this handle's qualifier names (an alias'
+    /// primary version).
+    ///
+    /// Errors: `ResourceNotFoundException` (deleted, or the qualifier is gone).
+    pub fn configuration(&self) -> Result<FunctionConfig, FunctionError> {
+        Ok(self.shared.version_for_qualifier(&self.qualifier)?.config.clone())
+    }
+
     /// Runs of this function in flight now, over all versions.
     pub fn concurrent_executions(&self) -> u32 {
         self.shared.slots.in_flight()

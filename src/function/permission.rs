@@ -52,6 +52,21 @@ impl Permission {
         &self.sid
     }
 
+    /// The principal allowed to invoke.
+    pub fn principal_value(&self) -> &str {
+        &self.principal
+    }
+
+    /// The source ARN condition, if any.
+    pub fn source_arn_value(&self) -> Option<&str> {
+        self.source_arn.as_deref()
+    }
+
+    /// The source account condition, if any.
+    pub fn source_account_value(&self) -> Option<&str> {
+        self.source_account.as_deref()
+    }
+
     pub(crate) fn validate(&self) -> Result<(), FunctionError> {
         let ok = !self.sid.is_empty()
             && self.sid.len() <= 100

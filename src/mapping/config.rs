@@ -239,6 +239,46 @@ impl EventSourceMapping {
         self.maximum_concurrency
     }
 
+    /// The starting position of a stream mapping, if set.
+    pub fn get_starting_position(&self) -> Option<&StartingPosition> {
+        self.starting_position.as_ref()
+    }
+
+    /// Whether a failed stream batch is split in two.
+    pub fn get_bisect_batch_on_function_error(&self) -> bool {
+        self.bisect
+    }
+
+    /// The retry limit of a stream batch (−1: until it succeeds or expires).
+    pub fn get_maximum_retry_attempts(&self) -> i32 {
+        self.max_retries
+    }
+
+    /// The age past which a stream record is discarded, if set.
+    pub fn get_maximum_record_age(&self) -> Option<Duration> {
+        self.max_record_age
+    }
+
+    /// Concurrent batches per shard.
+    pub fn get_parallelization_factor(&self) -> u32 {
+        self.parallelization
+    }
+
+    /// Where discarded stream batches are recorded, if anywhere.
+    pub fn get_on_failure(&self) -> Option<&Destination> {
+        self.on_failure.as_ref()
+    }
+
+    /// The tumbling window (zero: none).
+    pub fn get_tumbling_window(&self) -> Duration {
+        self.tumbling_window
+    }
+
+    /// Whether the mapping is created enabled.
+    pub fn get_enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// Checks every setting against the source; AWS's `InvalidParameterValueException` otherwise.
     pub(crate) fn validate(&self) -> Result<(), MappingError> {
         let batch = self.get_batch_size();

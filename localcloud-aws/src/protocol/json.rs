@@ -71,6 +71,14 @@ impl Args {
         }
     }
 
+    pub(crate) fn bool_opt(&self, name: &'static str) -> Result<Option<bool>, FieldError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(FieldError::WrongType(name, "a boolean")),
+        }
+    }
+
     pub(crate) fn int_opt(&self, name: &'static str) -> Result<Option<i64>, FieldError> {
         match self.get(name) {
             None => Ok(None),
@@ -115,6 +123,18 @@ impl Args {
                 })
                 .collect(),
             Some(_) => Err(FieldError::WrongType(name, "a map of strings")),
+        }
+    }
+
+    /// A map of strings to numbers; absent reads as empty.
+    pub(crate) fn number_map(&self, name: &'static str) -> Result<Vec<(String, f64)>, FieldError> {
+        match self.get(name) {
+            None => Ok(Vec::new()),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| v.as_f64().map(|n| (k.clone(), n)).ok_or(FieldError::WrongType(name, "a map of numbers")))
+                .collect(),
+            Some(_) => Err(FieldError::WrongType(name, "a map of numbers")),
         }
     }
 

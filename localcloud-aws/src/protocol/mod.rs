@@ -3,6 +3,7 @@
 
 pub(crate) mod json;
 pub(crate) mod query;
+pub(crate) mod rest_json;
 
 use bytes::Bytes;
 
@@ -12,13 +13,20 @@ pub(crate) struct WireRequest {
     /// The `X-Amz-Target` header, when present (AWS JSON protocols).
     pub(crate) target: Option<String>,
     /// The HTTP method.
-    #[allow(dead_code)] // read by REST protocols as they are added
     pub(crate) method: String,
-    /// The request path (REST protocols).
-    #[allow(dead_code)]
+    /// The request path with its query string (REST protocols).
     pub(crate) path: String,
+    /// The request headers, names in lower case (REST protocols read theirs).
+    pub(crate) headers: Vec<(String, String)>,
     /// The request body.
     pub(crate) body: Bytes,
+}
+
+impl WireRequest {
+    /// The first value of header `name` (lower case).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
 }
 
 /// One response, before it becomes the SDK's `HttpResponse`.

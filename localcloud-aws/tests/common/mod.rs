@@ -27,3 +27,8 @@ pub fn kinesis(cloud: &Cloud) -> aws_sdk_kinesis::Client {
 pub async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
     sqs.create_queue().queue_name(name).send().await.unwrap().queue_url.unwrap()
 }
+
+/// A Lambda client answered by `cloud`.
+pub fn lambda(cloud: &Cloud) -> aws_sdk_lambda::Client {
+    aws_sdk_lambda::Client::new(&localcloud_aws::sdk_config(cloud))
+}
