@@ -10,8 +10,8 @@ use rand::SeedableRng;
 
 use crate::chaos::ChaosConfig;
 use crate::clock::{Clock, ManualClock, SystemClock, Timestamp};
+use crate::codec::splitmix;
 use crate::journal::Journal;
-use crate::message::splitmix;
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::service::{Service, Services};

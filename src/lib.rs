@@ -322,6 +322,7 @@
 mod chaos;
 mod clock;
 mod cloud;
+mod codec;
 pub mod consumer;
 mod dedup;
 mod error;

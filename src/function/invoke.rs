@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::config::VersionId;
-use crate::message::{splitmix as mix, uuid_v4, write_uuid};
+use crate::codec::{splitmix as mix, uuid_v4, write_uuid};
 
 /// A request id: a version 4 UUID derived from the cloud's seed and a counter, so the
 /// same program with the same seed gets the same ids.

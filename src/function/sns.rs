@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 use super::Function;
-use crate::message::base64;
+use crate::codec::base64;
 use crate::topic::{Notification, Subscription};
 
 impl Subscription {

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::message::base64;
+use crate::codec::base64;
 use crate::queue::ReceivedMessage;
 use crate::stream::{Record, ShardId};
 

@@ -432,5 +432,5 @@ impl FunctionRuntime {
 
 fn uuid_from(r: u64, n: u64) -> String {
     let v = (u128::from(r) << 64) | u128::from(n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ r.rotate_left(17));
-    crate::message::UuidText(crate::message::uuid_v4(v)).to_string()
+    crate::codec::UuidText(crate::codec::uuid_v4(v)).to_string()
 }

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use super::types::{Record, Shard};
 use super::StreamError;
 use crate::clock::Timestamp;
-use crate::message::splitmix as mix;
+use crate::codec::splitmix as mix;
 
 /// An opaque read position in one shard, valid for 5 minutes after it was issued.
 ///

@@ -277,7 +277,7 @@ impl fmt::Display for KeyValue {
         match self {
             KeyValue::S(s) => f.write_str(s),
             KeyValue::N(n) => write!(f, "{n}"),
-            KeyValue::B(b) => f.write_str(&crate::message::base64(b)),
+            KeyValue::B(b) => f.write_str(&crate::codec::base64(b)),
             KeyValue::Top => Ok(()),
         }
     }

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::TableError;
 use super::number::Number;
-use crate::message::base64;
+use crate::codec::base64;
 
 /// An item: attribute names to values.
 pub type Item = BTreeMap<String, AttributeValue>;

@@ -4,7 +4,8 @@
 use sha2::{Digest, Sha256};
 
 use super::publish::Published;
-use crate::message::{base64, first_invalid_body_char, AttributeType, MessageAttributes};
+use crate::codec::base64;
+use crate::message::{first_invalid_body_char, AttributeType, MessageAttributes};
 
 /// The envelope of one message for one protocol, minus the per-subscription part.
 /// Messages of FIFO topics (those with a sequence number) carry no `Signature`,
