@@ -8,24 +8,10 @@ use localcloud::queue::{BatchEntry, DeduplicationScope, FifoThroughputLimit, Mov
 use localcloud::{Cloud, OutgoingMessage, Queue, QueueConfig, ReceiveOptions, ReceivedMessage, RedrivePolicy};
 
 mod common;
-use common::{bodies, cloud, receive_all, secs, source_with_dlq};
-
-fn fifo_queue(c: &Cloud, config: QueueConfig) -> Queue {
-    c.create_queue("q.fifo", config).unwrap()
-}
-
-/// A message of `group` whose deduplication id is its body.
-fn msg(group: &str, body: &str) -> OutgoingMessage {
-    OutgoingMessage::new(body.to_owned()).group_id(group).deduplication_id(body)
-}
-
-fn send(q: &Queue, group: &str, body: &str) {
-    q.send_message(msg(group, body)).unwrap();
-}
-
-fn receive(q: &Queue, n: u32) -> Vec<ReceivedMessage> {
-    q.receive(ReceiveOptions::new().max_messages(n)).unwrap()
-}
+use common::{
+    bodies, cloud, fifo_msg as msg, fifo_queue, receive_all, receive_n as receive, secs, send_fifo as send,
+    source_with_dlq,
+};
 
 // ---- the FIFO queue delay is retroactive ----
 

@@ -6,29 +6,12 @@ use std::thread;
 use std::time::Duration;
 
 use localcloud::queue::{BatchEntry, DeduplicationScope, FifoThroughputLimit};
-use localcloud::{
-    AttributeValue, Cloud, OutgoingMessage, Queue, QueueConfig, ReceiveOptions, ReceivedMessage, RedrivePolicy,
-};
+use localcloud::{AttributeValue, Cloud, OutgoingMessage, QueueConfig, ReceiveOptions, ReceivedMessage, RedrivePolicy};
 
 mod common;
-use common::{bodies, cloud, secs, source_with_dlq};
-
-fn fifo(cloud: &Cloud, config: QueueConfig) -> Queue {
-    cloud.create_queue("q.fifo", config).unwrap()
-}
-
-/// A message of `group` whose deduplication id is its body.
-fn msg(group: &str, body: &str) -> OutgoingMessage {
-    OutgoingMessage::new(body.to_owned()).group_id(group).deduplication_id(body)
-}
-
-fn send(q: &Queue, group: &str, body: &str) {
-    q.send_message(msg(group, body)).unwrap();
-}
-
-fn receive(q: &Queue, n: u32) -> Vec<ReceivedMessage> {
-    q.receive(ReceiveOptions::new().max_messages(n)).unwrap()
-}
+use common::{
+    bodies, cloud, fifo_msg as msg, fifo_queue as fifo, receive_n as receive, secs, send_fifo as send, source_with_dlq,
+};
 
 fn metric(c: &Cloud, name: &str) -> f64 {
     c.metrics().value("AWS/SQS", "q.fifo", name).unwrap()

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use localcloud::{Cloud, Queue, QueueConfig, ReceiveOptions, ReceivedMessage, RedrivePolicy};
+use localcloud::{Cloud, OutgoingMessage, Queue, QueueConfig, ReceiveOptions, ReceivedMessage, RedrivePolicy};
 
 /// Whole seconds.
 pub fn secs(s: u64) -> Duration {
@@ -44,3 +44,23 @@ pub fn source_with_dlq(c: &Cloud, fifo: bool, visibility_secs: u64, max_receives
 }
 
 pub mod workflow;
+
+/// A FIFO queue called "q.fifo".
+pub fn fifo_queue(c: &Cloud, config: QueueConfig) -> Queue {
+    c.create_queue("q.fifo", config).unwrap()
+}
+
+/// A message of `group` whose deduplication id is its body.
+pub fn fifo_msg(group: &str, body: &str) -> OutgoingMessage {
+    OutgoingMessage::new(body.to_owned()).group_id(group).deduplication_id(body)
+}
+
+/// Sends a message of `group`, deduplicated by its body.
+pub fn send_fifo(q: &Queue, group: &str, body: &str) {
+    q.send_message(fifo_msg(group, body)).unwrap();
+}
+
+/// One receive of up to `n` messages.
+pub fn receive_n(q: &Queue, n: u32) -> Vec<ReceivedMessage> {
+    q.receive(ReceiveOptions::new().max_messages(n)).unwrap()
+}
