@@ -9,34 +9,8 @@ use localcloud::mapping::{EventSourceMapping, MappingState};
 use localcloud::{Cloud, FunctionConfig, HandlerError, OutgoingMessage, Queue, QueueConfig, RedrivePolicy};
 use serde_json::Value;
 
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-fn cloud() -> Cloud {
-    Cloud::builder().manual_clock().seed(1).build()
-}
-
-type Seen = Arc<Mutex<Vec<Value>>>;
-
-/// A function that records every event and answers with `answer(event)`.
-fn recording(
-    cloud: &Cloud,
-    name: &str,
-    answer: impl Fn(&Value) -> Result<String, HandlerError> + Send + Sync + 'static,
-) -> Seen {
-    let seen: Seen = Arc::default();
-    let s = Arc::clone(&seen);
-    cloud
-        .functions()
-        .create_function(name, FunctionConfig::default(), move |_, event: Bytes| {
-            let v: Value = serde_json::from_slice(&event).unwrap();
-            s.lock().unwrap().push(v.clone());
-            answer(&v).map(Bytes::from)
-        })
-        .unwrap();
-    seen
-}
+mod mapping_support;
+use mapping_support::{cloud, recording, secs};
 
 fn bodies(events: &[Value]) -> Vec<Vec<String>> {
     events

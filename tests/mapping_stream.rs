@@ -1,41 +1,14 @@
 //! Stream → function mappings: SPEC §4 *Event source mappings*, the stream column.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use bytes::Bytes;
 use localcloud::function::Destination;
 use localcloud::mapping::EventSourceMapping;
-use localcloud::{Cloud, FunctionConfig, HandlerError, PutRecord, QueueConfig, StartingPosition, Stream, StreamConfig};
+use localcloud::{Cloud, HandlerError, PutRecord, QueueConfig, StartingPosition, Stream, StreamConfig};
 use serde_json::Value;
 
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-fn cloud() -> Cloud {
-    Cloud::builder().manual_clock().seed(1).build()
-}
-
-type Seen = Arc<Mutex<Vec<Value>>>;
-
-fn recording(
-    cloud: &Cloud,
-    name: &str,
-    answer: impl Fn(&Value) -> Result<String, HandlerError> + Send + Sync + 'static,
-) -> Seen {
-    let seen: Seen = Arc::default();
-    let s = Arc::clone(&seen);
-    cloud
-        .functions()
-        .create_function(name, FunctionConfig::default(), move |_, event: Bytes| {
-            let v: Value = serde_json::from_slice(&event).unwrap();
-            s.lock().unwrap().push(v.clone());
-            answer(&v).map(Bytes::from)
-        })
-        .unwrap();
-    seen
-}
+mod mapping_support;
+use mapping_support::{cloud, recording, secs};
 
 fn data(r: &Value) -> String {
     let b64 = r["kinesis"]["data"].as_str().unwrap();
