@@ -6,7 +6,9 @@ use aws_smithy_types::body::SdkBody;
 use localcloud::{Cloud, QueueConfig, StreamConfig, TopicConfig};
 use localcloud_aws::CloudHttpClient;
 use proptest::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+mod fuzz_support;
 
 const SQS_ACTIONS: &[&str] = &[
     "CreateQueue",
@@ -143,34 +145,8 @@ const STRINGS: &[&str] = &[
     "AT_LATEST",
 ];
 
-fn json_value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        (-5i64..30).prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-        prop::sample::select(STRINGS).prop_map(Value::from),
-        ".{0,12}".prop_map(Value::from),
-    ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..5)
-                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Map<_, _>>())),
-        ]
-    })
-}
-
 fn body() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        json_value().prop_map(|v| serde_json::to_vec(&v).unwrap()),
-        prop::collection::vec((prop::sample::select(FIELDS), json_value()), 0..6).prop_map(|kv| {
-            let m: Map<String, Value> = kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-            serde_json::to_vec(&Value::Object(m)).unwrap()
-        }),
-        prop::collection::vec(any::<u8>(), 0..64),
-    ]
+    fuzz_support::body(FIELDS, STRINGS, -5i64..30)
 }
 
 fn form() -> impl Strategy<Value = Vec<u8>> {
