@@ -125,3 +125,41 @@ fn a_shard_end_not_checkpointed_keeps_the_children_waiting_and_the_worker_says_w
     run_for(&cloud, &[&w], 3);
     assert_eq!(log.data().len(), 10);
 }
+
+#[test]
+fn a_worker_starting_at_latest_after_a_split_leases_only_the_open_children() {
+    let cloud = cloud();
+    let s = cloud.create_stream("clicks", StreamConfig::with_shards(1)).unwrap();
+    put_many(&s, "before", 5);
+    let parent = *s.shards()[0].shard_id();
+    s.split_shard(&parent, u128::MAX / 2).unwrap();
+    put_many(&s, "old", 5);
+    let (leases, log) = (LeaseTable::in_memory(), Log::default());
+    let w = localcloud::consumer::Consumer::builder(&cloud, &s, "app")
+        .leases(leases.clone())
+        .worker_id("w1")
+        .initial_position(localcloud::StartingPosition::Latest)
+        .processor({
+            let log = log.clone();
+            move || Recorder {
+                worker: "w1".into(),
+                shard: None,
+                log: log.clone(),
+                behaviour: Arc::new(Mutex::new(Behaviour::default())),
+            }
+        })
+        .build()
+        .unwrap();
+    w.run_once().unwrap();
+    put_many(&s, "new", 5);
+    run_for(&cloud, &[&w], 2);
+    // The closed parent gets no lease; the children start at LATEST, so only "new" is read.
+    let leased: Vec<ShardId> = leases.list().unwrap().iter().map(|l| *l.shard_id()).collect();
+    assert_eq!(leased.len(), 2);
+    assert!(!leased.contains(&parent));
+    let mut data = log.data();
+    data.sort();
+    let mut want: Vec<String> = (0..5).map(|i| format!("new-{i}")).collect();
+    want.sort();
+    assert_eq!(data, want);
+}

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::processor::ShardRecordProcessor;
+use super::source::{ConsumerSource, Source};
 use super::worker::{ProcessorFactory, Worker, WorkerShared};
 use super::{ConsumerError, LeaseTable, NAMESPACE};
 use crate::cloud::Cloud;
-use crate::stream::{StartingPosition, Stream, MAX_GET_RECORDS_LIMIT};
+use crate::stream::{StartingPosition, MAX_GET_RECORDS_LIMIT};
 
 /// The KCL's default failover time.
 pub const DEFAULT_FAILOVER_TIME: Duration = Duration::from_secs(10);
@@ -59,11 +60,14 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    /// A builder for a worker of application `application` reading `stream`.
-    pub fn builder(cloud: &Cloud, stream: &Stream, application: &str) -> ConsumerBuilder {
+    /// A builder for a worker of application `application` reading `source`: a
+    /// [`Stream`](crate::stream::Stream), or a table's
+    /// [`ChangeStream`](crate::table::ChangeStream) (see
+    /// [`ConsumerSource`] for how a change stream looks to the worker).
+    pub fn builder(cloud: &Cloud, source: &impl ConsumerSource, application: &str) -> ConsumerBuilder {
         ConsumerBuilder {
             cloud: cloud.clone(),
-            stream: stream.clone(),
+            source: source.source(),
             leases: None,
             factory: None,
             cfg: WorkerConfig {
@@ -87,7 +91,7 @@ impl Consumer {
 /// start new leases at `LATEST`, leases in memory.
 pub struct ConsumerBuilder {
     cloud: Cloud,
-    stream: Stream,
+    source: Source,
     leases: Option<LeaseTable>,
     factory: Option<ProcessorFactory>,
     cfg: WorkerConfig,
@@ -96,7 +100,7 @@ pub struct ConsumerBuilder {
 
 impl fmt::Debug for ConsumerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConsumerBuilder").field("stream", &self.stream.name()).field("config", &self.cfg).finish()
+        f.debug_struct("ConsumerBuilder").field("source", &self.source.name()).field("config", &self.cfg).finish()
     }
 }
 
@@ -144,7 +148,8 @@ impl ConsumerBuilder {
         self
     }
 
-    /// Records per read, 1–10,000 (default 10,000).
+    /// Records per read, 1–10,000 (default 10,000; a table's change stream gives
+    /// at most 1,000 per read).
     pub fn max_records(mut self, n: usize) -> Self {
         self.cfg.max_records = n;
         self
@@ -202,15 +207,22 @@ impl ConsumerBuilder {
         if c.max_records == 0 || c.max_records > MAX_GET_RECORDS_LIMIT {
             return bad("max_records must be between 1 and 10000");
         }
-        if let Some(name) = &c.fan_out {
-            match self.cloud.register_stream_consumer(&self.stream, name) {
+        match (&self.source, &c.fan_out) {
+            (Source::Stream(stream), Some(name)) => match self.cloud.register_stream_consumer(stream, name) {
                 Ok(_) | Err(ConsumerError::ResourceInUse(_)) => {}
                 Err(e) => return Err(e),
+            },
+            (Source::Changes(_), Some(_)) => {
+                return bad("enhanced fan-out reads Kinesis streams only; a table's change stream is polled")
             }
+            (Source::Changes(_), None) if matches!(c.initial_position, StartingPosition::AtTimestamp(_)) => {
+                return bad("a table's change stream has no AT_TIMESTAMP position")
+            }
+            _ => {}
         }
         let table = self.leases.unwrap_or_default();
         let resource = format!("{}/{}", c.application, c.worker_id);
-        let shared = Arc::new(WorkerShared::new(self.cfg, self.stream, table, &self.cloud, factory));
+        let shared = Arc::new(WorkerShared::new(self.cfg, self.source, table, &self.cloud, factory));
         self.cloud.metrics().register(NAMESPACE, &resource, &shared);
         Ok(Worker { shared })
     }

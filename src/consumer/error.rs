@@ -1,6 +1,7 @@
 //! [`ConsumerError`]: every way a consumer operation can fail, with its code.
 
 use crate::stream::{ShardId, StreamError};
+use crate::table::TableError;
 
 /// An error from a lease table, a worker, a checkpoint or a stream consumer
 /// registration. [`code`](ConsumerError::code) gives the AWS code, or for the
@@ -45,6 +46,9 @@ pub enum ConsumerError {
     /// The stream refused a call.
     #[error(transparent)]
     Stream(#[from] StreamError),
+    /// A table's change stream refused a call.
+    #[error(transparent)]
+    Table(#[from] TableError),
 }
 
 impl ConsumerError {
@@ -52,7 +56,7 @@ impl ConsumerError {
     /// `IllegalArgumentException` for a bad checkpoint, `ValidationException`,
     /// `KinesisClientLibDependencyException` for a failing store, the AWS codes
     /// `ResourceNotFoundException`, `ResourceInUseException`, `LimitExceededException`,
-    /// or the stream's own code.
+    /// or the stream's (or change stream's) own code.
     pub fn code(&self) -> &'static str {
         match self {
             ConsumerError::LeaseLost { .. } => "ShutdownException",
@@ -63,6 +67,7 @@ impl ConsumerError {
             ConsumerError::ResourceInUse(_) => "ResourceInUseException",
             ConsumerError::LimitExceeded(_) => "LimitExceededException",
             ConsumerError::Stream(e) => e.code(),
+            ConsumerError::Table(e) => e.code(),
         }
     }
 

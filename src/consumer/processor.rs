@@ -9,6 +9,7 @@ use super::{ConsumerError, ExtendedSequenceNumber, Lease, LeaseTable};
 use crate::clock::Clock;
 use crate::journal::{Journal, JournalEntry};
 use crate::stream::{Record, SequenceNumber, Shard, ShardId};
+use crate::table::ChangeRecord;
 
 /// The application's code for one shard. A worker makes a fresh one per shard lease
 /// it takes and calls it from one thread at a time, never under a lock.
@@ -52,6 +53,8 @@ pub struct ProcessRecordsInput {
     pub(crate) records: Vec<Record>,
     pub(crate) millis_behind_latest: u64,
     pub(crate) child_shards: Vec<Shard>,
+    pub(crate) changes: Vec<ChangeRecord>,
+    pub(crate) at_shard_end: bool,
 }
 
 impl ProcessRecordsInput {
@@ -60,9 +63,17 @@ impl ProcessRecordsInput {
         &self.shard_id
     }
 
-    /// The records, in sequence order.
+    /// The records, in sequence order. From a table's change stream, each is the
+    /// change's JSON (the shape [`ChangeRecord::to_json`] gives) with the change's
+    /// sequence number; [`changes`](Self::changes) has the typed changes.
     pub fn records(&self) -> &[Record] {
         &self.records
+    }
+
+    /// The typed changes, in order, when the worker reads a table's change stream
+    /// (empty when it reads a stream): `changes()[i]` is `records()[i]`.
+    pub fn changes(&self) -> &[ChangeRecord] {
+        &self.changes
     }
 
     /// How far the last record is behind the shard's newest, in milliseconds.
@@ -70,14 +81,15 @@ impl ProcessRecordsInput {
         self.millis_behind_latest
     }
 
-    /// The child shards, when this is the last batch of a closed shard.
+    /// The child shards, when this is the last batch of a closed shard of a stream
+    /// (always empty from a table's change stream, whose shards have no hash ranges).
     pub fn child_shards(&self) -> &[Shard] {
         &self.child_shards
     }
 
     /// Whether this is the last batch of a closed shard.
     pub fn is_at_shard_end(&self) -> bool {
-        !self.child_shards.is_empty()
+        self.at_shard_end
     }
 }
 

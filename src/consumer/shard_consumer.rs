@@ -4,15 +4,16 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::processor::{Checkpointer, ConsumerState, ProcessRecordsInput, ShardRecordProcessor, ShutdownReason};
+use super::source::{Fetched, Opened, Source, SourceIterator};
 use super::status::WorkerIssue;
 use super::{ConsumerError, ExtendedSequenceNumber, LeaseTable, ShardSubscription};
 use crate::clock::Timestamp;
 use crate::cloud::WeakCloud;
-use crate::stream::{Record, Shard, ShardId, ShardIterator, StartingPosition, Stream};
+use crate::stream::{ShardId, StartingPosition};
 
 /// What a step needs from its worker.
 pub(crate) struct Ctx<'a> {
-    pub stream: &'a Stream,
+    pub source: &'a Source,
     pub table: &'a LeaseTable,
     pub max_records: usize,
     pub now: Timestamp,
@@ -33,7 +34,7 @@ pub(crate) struct ShardConsumer {
     pub reason: Option<ShutdownReason>,
     pub cp: Checkpointer,
     processor: Box<dyn ShardRecordProcessor>,
-    iterator: Option<ShardIterator>,
+    iterator: Option<SourceIterator>,
     /// Where to open a new iterator: after the last record handed out.
     resume: Option<StartingPosition>,
     retrieval: Retrieval,
@@ -45,14 +46,6 @@ pub(crate) enum Retrieval {
     Polling,
     /// Pushed by a `SubscribeToShard` subscription of a registered consumer.
     FanOut { cloud: WeakCloud, consumer: String, sub: Option<Box<ShardSubscription>> },
-}
-
-/// One read's worth of records, however retrieved.
-struct Fetched {
-    records: Vec<Record>,
-    millis_behind_latest: u64,
-    child_shards: Vec<Shard>,
-    ended: bool,
 }
 
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
@@ -159,7 +152,7 @@ impl ShardConsumer {
             self.state = ConsumerState::ShutdownComplete;
             return;
         };
-        let fetched = match self.fetch(ctx, resume) {
+        let fetched = match self.fetch(ctx, out, resume) {
             Ok(f) => f,
             Err(e) => return self.read_failed(ctx, out, e),
         };
@@ -170,6 +163,8 @@ impl ShardConsumer {
             millis_behind_latest: fetched.millis_behind_latest,
             child_shards: fetched.child_shards,
             records: fetched.records,
+            changes: fetched.changes,
+            at_shard_end: ended,
         };
         if let Some(last) = input.records.last() {
             let last = *last.sequence_number();
@@ -196,7 +191,12 @@ impl ShardConsumer {
         }
     }
 
-    fn fetch(&mut self, ctx: &Ctx<'_>, resume: StartingPosition) -> Result<Fetched, ConsumerError> {
+    fn fetch(
+        &mut self,
+        ctx: &Ctx<'_>,
+        out: &mut StepOutcome,
+        resume: StartingPosition,
+    ) -> Result<Fetched, ConsumerError> {
         let shard = self.shard();
         if let Retrieval::FanOut { cloud, consumer, sub } = &mut self.retrieval {
             let live = match sub {
@@ -205,11 +205,21 @@ impl ShardConsumer {
             };
             if !live {
                 let cloud = cloud.upgrade().ok_or_else(|| ConsumerError::NotFound("the cloud is gone".into()))?;
-                *sub = Some(Box::new(cloud.subscribe_to_shard(ctx.stream, consumer, &shard, resume)?));
+                let stream = ctx
+                    .source
+                    .as_stream()
+                    .ok_or_else(|| ConsumerError::Validation("enhanced fan-out reads Kinesis streams only".into()))?;
+                *sub = Some(Box::new(cloud.subscribe_to_shard(stream, consumer, &shard, resume)?));
             }
             let s = sub.as_mut().expect("subscribed above");
-            let mut f =
-                Fetched { records: Vec::new(), millis_behind_latest: 0, child_shards: Vec::new(), ended: false };
+            let mut f = Fetched {
+                records: Vec::new(),
+                changes: Vec::new(),
+                millis_behind_latest: 0,
+                child_shards: Vec::new(),
+                ended: false,
+                next: None,
+            };
             while f.records.len() < ctx.max_records {
                 let Some(event) = s.next_event() else { break };
                 f.millis_behind_latest = event.millis_behind_latest();
@@ -221,16 +231,28 @@ impl ShardConsumer {
         }
         let iterator = match self.iterator.take() {
             Some(it) => it,
-            None => ctx.stream.shard_iterator(&shard, resume)?,
+            None => match ctx.source.open(shard, resume)? {
+                Opened::At { iterator, skipped } => {
+                    if let Some(error) = skipped {
+                        out.issues.push(WorkerIssue::RecordsSkipped { at: ctx.now, shard, error });
+                    }
+                    iterator
+                }
+                Opened::Gone => {
+                    return Ok(Fetched {
+                        records: Vec::new(),
+                        changes: Vec::new(),
+                        millis_behind_latest: 0,
+                        child_shards: Vec::new(),
+                        ended: true,
+                        next: None,
+                    })
+                }
+            },
         };
-        let batch = ctx.stream.get_records(&iterator, ctx.max_records)?;
-        self.iterator = batch.next_iterator().cloned();
-        Ok(Fetched {
-            ended: batch.next_iterator().is_none(),
-            millis_behind_latest: batch.millis_behind_latest(),
-            child_shards: batch.child_shards().to_vec(),
-            records: batch.into_records(),
-        })
+        let mut fetched = ctx.source.read(&iterator, ctx.max_records)?;
+        self.iterator = fetched.next.take();
+        Ok(fetched)
     }
 
     /// Forgets everything handed out since the last checkpoint.

@@ -47,6 +47,17 @@ pub enum WorkerIssue {
         /// The stream's error.
         error: ConsumerError,
     },
+    /// The checkpoint pointed into records a table's change stream no longer
+    /// keeps (past its 24-hour retention): reading went on from the oldest change
+    /// kept, and the changes in between were never processed.
+    RecordsSkipped {
+        /// When.
+        at: Timestamp,
+        /// The shard.
+        shard: ShardId,
+        /// The change stream's `TrimmedDataAccessException`.
+        error: ConsumerError,
+    },
     /// The lease went to another worker (or this worker stopped renewing it).
     LeaseLost {
         /// When.
@@ -75,6 +86,7 @@ impl WorkerIssue {
             | WorkerIssue::ShardEndNotCheckpointed { shard, .. }
             | WorkerIssue::WaitingOnParents { shard, .. }
             | WorkerIssue::ReadFailed { shard, .. }
+            | WorkerIssue::RecordsSkipped { shard, .. }
             | WorkerIssue::LeaseLost { shard, .. } => Some(shard),
             WorkerIssue::Store { .. } => None,
         }
@@ -96,6 +108,9 @@ impl std::fmt::Display for WorkerIssue {
                 write!(f, "{shard}: waiting for parent shards {parents:?} to reach SHARD_END")
             }
             WorkerIssue::ReadFailed { shard, error, .. } => write!(f, "{shard}: read failed ({error}); retrying"),
+            WorkerIssue::RecordsSkipped { shard, error, .. } => {
+                write!(f, "{shard}: the checkpoint is past retention ({error}); went on from the trim horizon")
+            }
             WorkerIssue::LeaseLost { shard, .. } => write!(f, "{shard}: lease lost to another worker"),
             WorkerIssue::Store { error, .. } => write!(f, "lease table failed: {error}"),
         }

@@ -14,6 +14,7 @@ use rand::Rng;
 use super::config::WorkerConfig;
 use super::processor::{Checkpointer, ShardRecordProcessor, ShutdownReason};
 use super::shard_consumer::{Ctx, Retrieval, ShardConsumer};
+use super::source::Source;
 use super::status::{ShardStatus, WorkerIssue, WorkerStatus};
 use super::taker::{self, Seen, Take};
 use super::{ConsumerError, ExtendedSequenceNumber, Lease, LeaseTable};
@@ -21,7 +22,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::journal::{Journal, JournalEntry};
 use crate::metrics::MetricSource;
 use crate::scheduler::TaskId;
-use crate::stream::{ShardId, Stream};
+use crate::stream::{ShardId, StartingPosition};
 
 /// Issues kept per worker.
 const MAX_ISSUES: usize = 100;
@@ -66,7 +67,7 @@ struct Bookkeeping {
 
 pub(crate) struct WorkerShared {
     pub cfg: WorkerConfig,
-    pub stream: Stream,
+    pub source: Source,
     pub table: LeaseTable,
     pub clock: Arc<dyn Clock>,
     pub journal: Arc<Journal>,
@@ -97,7 +98,7 @@ impl fmt::Debug for Worker {
         f.debug_struct("Worker")
             .field("application", &self.shared.cfg.application)
             .field("worker_id", &self.shared.cfg.worker_id)
-            .field("stream", &self.shared.stream.name())
+            .field("source", &self.shared.source.name())
             .finish()
     }
 }
@@ -112,7 +113,7 @@ impl Drop for RunningGuard<'_> {
 impl WorkerShared {
     pub(crate) fn new(
         cfg: WorkerConfig,
-        stream: Stream,
+        source: Source,
         table: LeaseTable,
         cloud: &crate::Cloud,
         factory: ProcessorFactory,
@@ -123,7 +124,7 @@ impl WorkerShared {
             lease_loss_rate: chaos.lease_loss_rate,
             stall_rate: chaos.stall_rate,
             cfg,
-            stream,
+            source,
             table,
             clock: cloud.clock(),
             journal: cloud.journal_handle(),
@@ -141,7 +142,7 @@ impl WorkerShared {
     fn journal(&self, now: Timestamp, action: &'static str, shard: ShardId, detail: String) {
         self.journal.record_with(|| {
             JournalEntry::new(now, "kcl", &*self.cfg.application, action, shard.to_string())
-                .with_peer("kinesis", self.stream.name())
+                .with_peer(self.source.service(), self.source.name())
                 .with_detail(detail)
         });
     }
@@ -250,7 +251,7 @@ impl Worker {
             report.taken = self.take(now, &leases, consumers)?;
             sh.book.lock().last_take = Some(now);
         }
-        let ctx = Ctx { stream: &sh.stream, table: &sh.table, max_records: sh.cfg.max_records, now };
+        let ctx = Ctx { source: &sh.source, table: &sh.table, max_records: sh.cfg.max_records, now };
         let mut behind = 0;
         for c in consumers.values_mut() {
             let out = c.step(&ctx);
@@ -291,20 +292,28 @@ impl Worker {
         let sh = &self.shared;
         let mut leases = sh.table.list()?;
         let known: BTreeSet<ShardId> = leases.iter().map(|l| l.shard_id).collect();
-        let shards = sh.stream.shards();
-        let listed: BTreeSet<ShardId> = shards.iter().map(|s| *s.shard_id()).collect();
+        let shards = sh.source.shards();
+        let listed: BTreeSet<ShardId> = shards.iter().map(|s| s.id).collect();
+        let closed: BTreeSet<ShardId> = shards.iter().flat_map(|s| s.parents.iter().copied()).collect();
         let mut added = false;
-        for s in shards.iter().filter(|s| !known.contains(s.shard_id())) {
-            let parents: Vec<ShardId> =
-                s.parent_shard_id().into_iter().chain(s.adjacent_parent_shard_id()).copied().collect();
-            // Children of a reshard start at the trim horizon; the rest where configured.
-            let lineage = parents.iter().any(|p| known.contains(p) || listed.contains(p));
-            let start = if lineage {
+        for s in shards.into_iter().filter(|s| !known.contains(&s.id)) {
+            let start = if s.parents.iter().any(|p| known.contains(p)) {
+                // A child of shards this application read: from its first record.
+                ExtendedSequenceNumber::TrimHorizon
+            } else if sh.cfg.initial_position == StartingPosition::Latest {
+                if closed.contains(&s.id) {
+                    // Starting at LATEST leases only the open shards, as the KCL does:
+                    // a closed shard has nothing newer than its children.
+                    continue;
+                }
+                ExtendedSequenceNumber::Latest
+            } else if s.parents.iter().any(|p| listed.contains(p)) {
+                // Its parents are leased too and are read first.
                 ExtendedSequenceNumber::TrimHorizon
             } else {
                 ExtendedSequenceNumber::from_starting_position(sh.cfg.initial_position)
             };
-            added |= sh.table.create_if_absent(&Lease::new(*s.shard_id(), start, parents))?;
+            added |= sh.table.create_if_absent(&Lease::new(s.id, start, s.parents))?;
         }
         if added {
             leases = sh.table.list()?;

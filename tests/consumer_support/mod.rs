@@ -5,11 +5,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use localcloud::consumer::{
-    Checkpointer, Consumer, ConsumerError, ExtendedSequenceNumber, LeaseTable, ProcessRecordsInput,
+    Checkpointer, Consumer, ConsumerError, ConsumerSource, ExtendedSequenceNumber, LeaseTable, ProcessRecordsInput,
     ShardRecordProcessor, Worker,
 };
 use localcloud::stream::{SequenceNumber, ShardId};
-use localcloud::{Cloud, StartingPosition, Stream};
+use localcloud::{Cloud, StartingPosition};
 
 /// What the processors of every worker saw, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,13 +116,13 @@ pub fn cloud() -> Cloud {
 pub const FAILOVER: Duration = Duration::from_secs(10);
 
 /// A worker recording into `log`, from the trim horizon, on `leases`.
-pub fn worker(cloud: &Cloud, s: &Stream, leases: &LeaseTable, id: &str, log: &Log) -> Worker {
+pub fn worker(cloud: &Cloud, s: &impl ConsumerSource, leases: &LeaseTable, id: &str, log: &Log) -> Worker {
     worker_with(cloud, s, leases, id, log, &Arc::new(Mutex::new(Behaviour::default())))
 }
 
 pub fn worker_with(
     cloud: &Cloud,
-    s: &Stream,
+    s: &impl ConsumerSource,
     leases: &LeaseTable,
     id: &str,
     log: &Log,

@@ -51,6 +51,10 @@ impl fmt::Debug for ChangeShardId {
 /// followed) and its sequence number range.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChangeShard {
+    /// The shard's place in the order the stream opened its shards (0, 1, 2, …):
+    /// a rollover's child is opened right after its parent, so its parent is
+    /// `serial - 1`.
+    pub(crate) serial: u64,
     id: ChangeShardId,
     parent: Option<ChangeShardId>,
     start: ChangeSequenceNumber,
@@ -260,6 +264,7 @@ impl ChangeLog {
         self.shards
             .iter()
             .map(|s| ChangeShard {
+                serial: s.serial,
                 id: s.id.clone(),
                 parent: s.parent.clone(),
                 start: ChangeSequenceNumber(s.start_seq),

@@ -77,6 +77,15 @@ impl ChangeStream {
         f(log, now)
     }
 
+    /// The name of the table whose changes this stream carries.
+    pub fn table_name(&self) -> &str {
+        &self.shared.name
+    }
+
+    pub(crate) fn now(&self) -> crate::clock::Timestamp {
+        self.shared.clock.now()
+    }
+
     /// The stream's ARN (`…:table/<name>/stream/<label>`).
     pub fn arn(&self) -> String {
         self.shared.state.lock().log.as_ref().map(|l| l.arn.to_string()).unwrap_or_default()
