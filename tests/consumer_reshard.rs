@@ -163,3 +163,23 @@ fn a_worker_starting_at_latest_after_a_split_leases_only_the_open_children() {
     want.sort();
     assert_eq!(data, want);
 }
+
+#[test]
+fn the_finished_lease_of_a_parent_whose_data_expired_is_deleted() {
+    let cloud = cloud();
+    let s = cloud.create_stream("clicks", StreamConfig::with_shards(1)).unwrap();
+    let (leases, log) = (LeaseTable::in_memory(), Log::default());
+    let w = worker(&cloud, &s, &leases, "w1", &log);
+    put_many(&s, "before", 5);
+    let parent = *s.shards()[0].shard_id();
+    s.split_shard(&parent, u128::MAX / 2).unwrap();
+    run_for(&cloud, &[&w], 3);
+    assert_eq!(leases.list().unwrap().len(), 3);
+    // Past the 24-hour retention the parent leaves the shard list, and its lease goes.
+    cloud.advance(Duration::from_secs(24 * 3600 + 60));
+    run_for(&cloud, &[&w], 1);
+    let left: Vec<ShardId> = leases.list().unwrap().iter().map(|l| *l.shard_id()).collect();
+    assert_eq!(left.len(), 2);
+    assert!(!left.contains(&parent));
+    assert_eq!(log.data().len(), 5);
+}

@@ -251,7 +251,7 @@ fn a_checkpoint_past_retention_goes_on_from_the_trim_horizon_and_reports_the_ski
 
 #[test]
 fn a_shard_the_stream_no_longer_keeps_counts_as_read_to_its_end() {
-    let cloud = cloud();
+    let cloud = Cloud::builder().manual_clock().seed(1).journal(true).build();
     let t = table(&cloud, Duration::from_secs(60));
     let leases = LeaseTable::in_memory();
     put(&t, "a", 1);
@@ -263,13 +263,19 @@ fn a_shard_the_stream_no_longer_keeps_counts_as_read_to_its_end() {
     assert!(t.stream().unwrap().shards().unwrap().iter().all(|s| s.parent_shard_id().is_some()));
     put(&t, "b", 1);
     let (w2, seen2, _) = change_worker(&cloud, &t, &leases, "w2", StartingPosition::TrimHorizon);
-    for _ in 0..4 {
+    w2.run_once().unwrap();
+    let ended = |s: ShardId| {
+        let subject = s.to_string();
+        cloud.journal().for_service("kcl").iter().any(|e| e.action() == "shard-end" && e.subject() == subject)
+    };
+    assert!(ended(shard(0)));
+    for _ in 0..3 {
         w2.run_once().unwrap();
         cloud.advance(Duration::from_secs(2));
     }
-    let first = leases.list().unwrap().into_iter().find(|l| *l.shard_id() == shard(0)).unwrap();
-    assert_eq!(first.checkpoint(), ExtendedSequenceNumber::ShardEnd);
     assert_eq!(events(&seen2), [(EventName::Insert, "b".to_owned())]);
+    // Once ended, the lease of the vanished shard is cleaned up.
+    assert!(leases.get(&shard(0)).unwrap().is_none());
 }
 
 #[test]
@@ -429,4 +435,29 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn finished_leases_of_shards_past_retention_are_deleted_so_the_lease_table_stays_small() {
+    let cloud = Cloud::builder().manual_clock().seed(1).journal(true).build();
+    let t = table(&cloud, Duration::from_secs(3600));
+    let leases = LeaseTable::in_memory();
+    let (w, seen, _) = change_worker(&cloud, &t, &leases, "w1", StartingPosition::TrimHorizon);
+    // Three days of hourly rollovers, a change every hour.
+    for hour in 0..72 {
+        put(&t, &format!("h{hour}"), hour);
+        cloud.advance(Duration::from_secs(3600));
+        for _ in 0..3 {
+            w.run_once().unwrap();
+        }
+    }
+    assert_eq!(seen.lock().unwrap().len(), 72);
+    // About a day of shards is kept (24 h after closing, plus the open one), and only
+    // those keep leases.
+    let kept = t.stream().unwrap().shards().unwrap().len();
+    let all = leases.list().unwrap();
+    assert!(kept <= 26, "{kept} shards kept");
+    assert_eq!(all.len(), kept, "{all:?}");
+    let cleaned = cloud.journal().for_service("kcl").iter().filter(|e| e.action() == "cleanup").count();
+    assert_eq!(cleaned + kept, 73);
 }

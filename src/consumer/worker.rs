@@ -171,7 +171,8 @@ impl Worker {
         &self.shared.table
     }
 
-    /// One round: make leases for new shards, renew held leases (every failover/3),
+    /// One round: make leases for new shards (and drop finished ones of shards the
+    /// source no longer lists), renew held leases (every failover/3),
     /// take leases (every 2 × failover; at once on the first round), read each owned
     /// shard once and call its processor. Processing problems do not fail the round:
     /// they are in [`status`](Worker::status).
@@ -233,7 +234,7 @@ impl Worker {
     ) -> Result<RoundReport, ConsumerError> {
         let sh = &self.shared;
         let mut report = RoundReport::default();
-        let leases = self.sync_shards()?;
+        let leases = self.sync_shards(now)?;
         let (renew_due, take_due) = {
             let b = sh.book.lock();
             let due = |last: Option<Timestamp>, every| last.is_none_or(|t| now >= t + every);
@@ -288,7 +289,7 @@ impl Worker {
     }
 
     /// Makes a lease for every listed shard that has none; returns the table.
-    fn sync_shards(&self) -> Result<Vec<Lease>, ConsumerError> {
+    fn sync_shards(&self, now: Timestamp) -> Result<Vec<Lease>, ConsumerError> {
         let sh = &self.shared;
         let mut leases = sh.table.list()?;
         let known: BTreeSet<ShardId> = leases.iter().map(|l| l.shard_id).collect();
@@ -315,7 +316,18 @@ impl Worker {
             };
             added |= sh.table.create_if_absent(&Lease::new(s.id, start, s.parents))?;
         }
-        if added {
+        // A finished lease of a shard the source no longer lists (its data expired) is
+        // done with for good, as the KCL's lease cleanup decides: nothing reads that
+        // shard again or makes its lease anew, and a child treats a parent without a
+        // lease as finished.
+        let mut removed = false;
+        for l in leases.iter().filter(|l| l.is_finished() && !listed.contains(&l.shard_id)) {
+            if sh.table.delete(l)? {
+                removed = true;
+                sh.journal(now, "cleanup", l.shard_id, sh.cfg.worker_id.to_string());
+            }
+        }
+        if added || removed {
             leases = sh.table.list()?;
         }
         Ok(leases)
@@ -354,6 +366,7 @@ impl Worker {
         {
             let mut b = sh.book.lock();
             b.waiting.clear();
+            b.observed.retain(|shard, _| known.contains(shard));
             for l in leases {
                 let o = b.observed.entry(l.shard_id).or_insert(Observation { counter: l.counter, since: now });
                 if o.counter != l.counter {
