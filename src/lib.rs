@@ -296,7 +296,9 @@
 //! shards in a [`consumer::LeaseTable`] shared by the application's workers, reads
 //! each owned shard and hands batches to your processor, which checkpoints. Workers
 //! balance the shards; when one dies the others take its leases after the failover
-//! time. The [`consumer`] module's documentation walks through it.
+//! time. The same workers read a table's change stream (pass `table.stream()?` to
+//! [`consumer::Consumer::builder`]). The [`consumer`] module's documentation walks
+//! through both.
 //!
 //! **15. Ask the journal what happened.** Built with
 //! [`journal(true)`](CloudBuilder::journal), the cloud records every send, delivery,
