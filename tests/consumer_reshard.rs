@@ -183,3 +183,28 @@ fn the_finished_lease_of_a_parent_whose_data_expired_is_deleted() {
     assert!(!left.contains(&parent));
     assert_eq!(log.data().len(), 5);
 }
+
+#[test]
+fn an_unfinished_lease_of_a_parent_past_retention_ends_and_lets_the_children_start() {
+    let cloud = cloud();
+    let s = cloud.create_stream("clicks", StreamConfig::with_shards(1)).unwrap();
+    let (leases, log) = (LeaseTable::in_memory(), Log::default());
+    put_many(&s, "early", 3);
+    let w1 = worker(&cloud, &s, &leases, "w1", &log);
+    w1.run_once().unwrap();
+    w1.kill(); // the parent's lease stays short of SHARD_END
+    let parent = *s.shards()[0].shard_id();
+    s.split_shard(&parent, u128::MAX / 2).unwrap();
+    cloud.advance(Duration::from_secs(24 * 3600 + 60)); // the parent leaves the shard list
+    put_many(&s, "late", 4);
+    let w2 = worker(&cloud, &s, &leases, "w2", &log);
+    run_for(&cloud, &[&w2], 40); // past the failover time and the next take
+    let late = log.data().iter().filter(|d| d.starts_with("late")).count();
+    assert_eq!(late, 4);
+    assert!(w2
+        .status()
+        .issues
+        .iter()
+        .any(|i| matches!(i, WorkerIssue::RecordsSkipped { shard, .. } if *shard == parent)));
+    assert!(leases.get(&parent).unwrap().is_none(), "ended, then cleaned up");
+}

@@ -274,6 +274,10 @@ fn a_shard_the_stream_no_longer_keeps_counts_as_read_to_its_end() {
         cloud.advance(Duration::from_secs(2));
     }
     assert_eq!(events(&seen2), [(EventName::Insert, "b".to_owned())]);
+    let lost: Vec<_> =
+        w2.status().issues.into_iter().filter(|i| matches!(i, WorkerIssue::RecordsSkipped { .. })).collect();
+    assert_eq!(lost.len(), 1);
+    assert_eq!((lost[0].shard(), lost[0].to_string().contains("past retention")), (Some(&shard(0)), true));
     // Once ended, the lease of the vanished shard is cleaned up.
     assert!(leases.get(&shard(0)).unwrap().is_none());
 }
@@ -442,16 +446,21 @@ fn finished_leases_of_shards_past_retention_are_deleted_so_the_lease_table_stays
     let cloud = Cloud::builder().manual_clock().seed(1).journal(true).build();
     let t = table(&cloud, Duration::from_secs(3600));
     let leases = LeaseTable::in_memory();
-    let (w, seen, _) = change_worker(&cloud, &t, &leases, "w1", StartingPosition::TrimHorizon);
-    // Three days of hourly rollovers, a change every hour.
+    let (log, batches) = (Seen::default(), Batches::default());
+    let w1 = change_worker_into(&cloud, &t, &leases, "w1", StartingPosition::TrimHorizon, &log, &batches);
+    let w2 = change_worker_into(&cloud, &t, &leases, "w2", StartingPosition::TrimHorizon, &log, &batches);
+    // Three days of hourly rollovers, a change every hour, two workers taking turns.
     for hour in 0..72 {
         put(&t, &format!("h{hour}"), hour);
         cloud.advance(Duration::from_secs(3600));
-        for _ in 0..3 {
-            w.run_once().unwrap();
+        for _ in 0..2 {
+            w1.run_once().unwrap();
+            w2.run_once().unwrap();
         }
     }
-    assert_eq!(seen.lock().unwrap().len(), 72);
+    // Every change once: no cleaned-up lease came back to be read again.
+    let seqs: BTreeSet<SequenceNumber> = log.lock().unwrap().iter().map(|c| c.seq).collect();
+    assert_eq!((seqs.len(), log.lock().unwrap().len()), (72, 72));
     // About a day of shards is kept (24 h after closing, plus the open one), and only
     // those keep leases.
     let kept = t.stream().unwrap().shards().unwrap().len();
@@ -460,4 +469,81 @@ fn finished_leases_of_shards_past_retention_are_deleted_so_the_lease_table_stays
     assert_eq!(all.len(), kept, "{all:?}");
     let cleaned = cloud.journal().for_service("kcl").iter().filter(|e| e.action() == "cleanup").count();
     assert_eq!(cleaned + kept, 73);
+}
+
+#[test]
+fn a_latest_application_restarting_after_rollovers_reads_every_shard_of_its_lineage() {
+    let cloud = cloud();
+    let t = table(&cloud, Duration::from_secs(60));
+    let path = std::env::temp_dir().join(format!("localcloud-lineage-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let leases = LeaseTable::file(&path);
+    let (w1, seen1, _) = change_worker(&cloud, &t, &leases, "w1", StartingPosition::Latest);
+    w1.run_once().unwrap();
+    put(&t, "a", 1);
+    w1.run_once().unwrap();
+    w1.shutdown().unwrap();
+    // While the application is down, shard 0 closes, shard 1 takes "b" and closes,
+    // shard 2 takes "c". A new process reads the same lease file.
+    cloud.advance(Duration::from_secs(70));
+    put(&t, "b", 1);
+    cloud.advance(Duration::from_secs(60));
+    put(&t, "c", 1);
+    let (w2, seen2, _) = change_worker(&cloud, &t, &LeaseTable::file(&path), "w2", StartingPosition::Latest);
+    for _ in 0..4 {
+        w2.run_once().unwrap();
+    }
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(events(&seen1), [(EventName::Insert, "a".to_owned())]);
+    let ids: Vec<String> = events(&seen2).into_iter().map(|e| e.1).collect();
+    assert_eq!(ids, ["b", "c"]);
+}
+
+#[test]
+fn a_trimmed_checkpoint_whose_next_change_is_kept_skips_nothing() {
+    let cloud = cloud();
+    let t = table(&cloud, Duration::from_secs(24 * 3600));
+    let leases = LeaseTable::in_memory();
+    put(&t, "a", 1);
+    cloud.advance(Duration::from_secs(3600));
+    put(&t, "b", 1);
+    let (log, batches) = (Seen::default(), Batches::default());
+    let (l, b) = (Arc::clone(&log), Arc::clone(&batches));
+    let w1 = Consumer::builder(&cloud, &t.stream().unwrap(), "thumbnails")
+        .leases(leases.clone())
+        .worker_id("w1")
+        .initial_position(StartingPosition::TrimHorizon)
+        .max_records(1)
+        .processor(move || Changes { log: Arc::clone(&l), batches: Arc::clone(&b) })
+        .build()
+        .unwrap();
+    w1.run_once().unwrap(); // "a" only
+    w1.shutdown().unwrap();
+    // "a" is trimmed; "b", right after the checkpoint, is still kept.
+    cloud.advance(Duration::from_secs(23 * 3600 + 1));
+    let (w2, seen2, _) = change_worker(&cloud, &t, &leases, "w2", StartingPosition::TrimHorizon);
+    w2.run_once().unwrap();
+    assert_eq!(events(&seen2), [(EventName::Insert, "b".to_owned())]);
+    let skipped = w2.status().issues.iter().any(|i| matches!(i, WorkerIssue::RecordsSkipped { .. }));
+    assert!(!skipped, "{:?}", w2.status());
+}
+
+#[test]
+fn a_deleted_table_is_reported_and_its_finished_leases_are_kept() {
+    let cloud = cloud();
+    let t = table(&cloud, Duration::from_secs(60));
+    let leases = LeaseTable::in_memory();
+    put(&t, "a", 1);
+    let (w, _, _) = change_worker(&cloud, &t, &leases, "w1", StartingPosition::TrimHorizon);
+    cloud.advance(Duration::from_secs(61));
+    for _ in 0..3 {
+        w.run_once().unwrap();
+    }
+    assert_eq!(leases.list().unwrap()[0].checkpoint(), ExtendedSequenceNumber::ShardEnd);
+    cloud.delete_table("images").unwrap();
+    w.run_once().unwrap();
+    assert_eq!(leases.list().unwrap().len(), 2);
+    let issue = w.status().issues.into_iter().find(|i| matches!(i, WorkerIssue::SourceFailed { .. }));
+    let Some(WorkerIssue::SourceFailed { error, .. }) = issue else { panic!("{:?}", w.status()) };
+    assert_eq!(error.code(), "ResourceNotFoundException");
 }

@@ -155,8 +155,11 @@ impl ConsumerBuilder {
         self
     }
 
-    /// Where a new lease of a shard without parents starts (default `LATEST`;
-    /// children of a reshard always start at `TRIM_HORIZON`).
+    /// Where the application starts reading shards it has no leases for (default
+    /// `LATEST`). At `LATEST` only the open shards get leases, each starting at its
+    /// newest record; at `TRIM_HORIZON` (or `AT_TIMESTAMP`) every listed shard does,
+    /// the oldest from that position. Children of shards the application reads always
+    /// start at `TRIM_HORIZON`, after their parents end.
     pub fn initial_position(mut self, p: StartingPosition) -> Self {
         self.cfg.initial_position = p;
         self

@@ -212,14 +212,7 @@ impl ShardConsumer {
                 *sub = Some(Box::new(cloud.subscribe_to_shard(stream, consumer, &shard, resume)?));
             }
             let s = sub.as_mut().expect("subscribed above");
-            let mut f = Fetched {
-                records: Vec::new(),
-                changes: Vec::new(),
-                millis_behind_latest: 0,
-                child_shards: Vec::new(),
-                ended: false,
-                next: None,
-            };
+            let mut f = Fetched::empty(false);
             while f.records.len() < ctx.max_records {
                 let Some(event) = s.next_event() else { break };
                 f.millis_behind_latest = event.millis_behind_latest();
@@ -238,15 +231,9 @@ impl ShardConsumer {
                     }
                     iterator
                 }
-                Opened::Gone => {
-                    return Ok(Fetched {
-                        records: Vec::new(),
-                        changes: Vec::new(),
-                        millis_behind_latest: 0,
-                        child_shards: Vec::new(),
-                        ended: true,
-                        next: None,
-                    })
+                Opened::Gone(error) => {
+                    out.issues.push(WorkerIssue::RecordsSkipped { at: ctx.now, shard, error });
+                    return Ok(Fetched::empty(true));
                 }
             },
         };

@@ -47,15 +47,25 @@ pub enum WorkerIssue {
         /// The stream's error.
         error: ConsumerError,
     },
-    /// The checkpoint pointed into records a table's change stream no longer
-    /// keeps (past its 24-hour retention): reading went on from the oldest change
-    /// kept, and the changes in between were never processed.
+    /// Records were lost to retention: the next record after the checkpoint is no
+    /// longer kept, so reading went on from the oldest one kept (a change stream's
+    /// `TrimmedDataAccessException`), or the shard itself is gone, so it counts as
+    /// read to its end (`ResourceNotFoundException`). What lay between was never
+    /// processed.
     RecordsSkipped {
         /// When.
         at: Timestamp,
         /// The shard.
         shard: ShardId,
-        /// The change stream's `TrimmedDataAccessException`.
+        /// Why: the source's error.
+        error: ConsumerError,
+    },
+    /// Listing the source's shards failed (the stream or table is gone, or the
+    /// table's stream is off): no lease was made or cleaned up this round.
+    SourceFailed {
+        /// When.
+        at: Timestamp,
+        /// The source's error.
         error: ConsumerError,
     },
     /// The lease went to another worker (or this worker stopped renewing it).
@@ -88,7 +98,7 @@ impl WorkerIssue {
             | WorkerIssue::ReadFailed { shard, .. }
             | WorkerIssue::RecordsSkipped { shard, .. }
             | WorkerIssue::LeaseLost { shard, .. } => Some(shard),
-            WorkerIssue::Store { .. } => None,
+            WorkerIssue::Store { .. } | WorkerIssue::SourceFailed { .. } => None,
         }
     }
 }
@@ -109,8 +119,9 @@ impl std::fmt::Display for WorkerIssue {
             }
             WorkerIssue::ReadFailed { shard, error, .. } => write!(f, "{shard}: read failed ({error}); retrying"),
             WorkerIssue::RecordsSkipped { shard, error, .. } => {
-                write!(f, "{shard}: the checkpoint is past retention ({error}); went on from the trim horizon")
+                write!(f, "{shard}: records lost to retention ({error}); went on without them")
             }
+            WorkerIssue::SourceFailed { error, .. } => write!(f, "listing the shards failed: {error}"),
             WorkerIssue::LeaseLost { shard, .. } => write!(f, "{shard}: lease lost to another worker"),
             WorkerIssue::Store { error, .. } => write!(f, "lease table failed: {error}"),
         }

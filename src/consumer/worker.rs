@@ -292,28 +292,47 @@ impl Worker {
     fn sync_shards(&self, now: Timestamp) -> Result<Vec<Lease>, ConsumerError> {
         let sh = &self.shared;
         let mut leases = sh.table.list()?;
-        let known: BTreeSet<ShardId> = leases.iter().map(|l| l.shard_id).collect();
-        let shards = sh.source.shards();
+        let shards = match sh.source.shards() {
+            Ok(shards) => shards,
+            Err(error) => {
+                sh.issue(WorkerIssue::SourceFailed { at: now, error });
+                return Ok(leases);
+            }
+        };
+        let mut known: BTreeSet<ShardId> = leases.iter().map(|l| l.shard_id).collect();
         let listed: BTreeSet<ShardId> = shards.iter().map(|s| s.id).collect();
-        let closed: BTreeSet<ShardId> = shards.iter().flat_map(|s| s.parents.iter().copied()).collect();
         let mut added = false;
-        for s in shards.into_iter().filter(|s| !known.contains(&s.id)) {
+        // Parents come first, so a lineage runs through the leases made here too.
+        for s in shards {
+            if known.contains(&s.id) {
+                continue;
+            }
             let start = if s.parents.iter().any(|p| known.contains(p)) {
-                // A child of shards this application read: from its first record.
+                // A child of shards this application reads: from its first record.
                 ExtendedSequenceNumber::TrimHorizon
             } else if sh.cfg.initial_position == StartingPosition::Latest {
-                if closed.contains(&s.id) {
+                if !s.open {
                     // Starting at LATEST leases only the open shards, as the KCL does:
                     // a closed shard has nothing newer than its children.
                     continue;
                 }
-                ExtendedSequenceNumber::Latest
+                // Unless another worker leased a parent since the list above.
+                let mut leased = false;
+                for p in s.parents.iter().filter(|p| listed.contains(p)) {
+                    leased |= sh.table.get(p)?.is_some();
+                }
+                if leased {
+                    ExtendedSequenceNumber::TrimHorizon
+                } else {
+                    ExtendedSequenceNumber::Latest
+                }
             } else if s.parents.iter().any(|p| listed.contains(p)) {
                 // Its parents are leased too and are read first.
                 ExtendedSequenceNumber::TrimHorizon
             } else {
                 ExtendedSequenceNumber::from_starting_position(sh.cfg.initial_position)
             };
+            known.insert(s.id);
             added |= sh.table.create_if_absent(&Lease::new(s.id, start, s.parents))?;
         }
         // A finished lease of a shard the source no longer lists (its data expired) is

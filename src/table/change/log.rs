@@ -260,6 +260,11 @@ impl ChangeLog {
         }
     }
 
+    /// The sequence number of the newest change, if any was written.
+    pub(crate) fn newest_sequence(&self) -> Option<u128> {
+        (self.next_seq > FIRST_SEQ).then(|| self.next_seq - 1)
+    }
+
     pub(crate) fn shards(&self) -> Vec<ChangeShard> {
         self.shards
             .iter()

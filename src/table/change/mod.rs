@@ -86,6 +86,11 @@ impl ChangeStream {
         self.shared.clock.now()
     }
 
+    /// The newest change's sequence number (`None` before the first change).
+    pub(crate) fn newest_sequence(&self) -> Option<ChangeSequenceNumber> {
+        self.with_log(|l, _| Ok(l.newest_sequence())).ok().flatten().map(ChangeSequenceNumber)
+    }
+
     /// The stream's ARN (`…:table/<name>/stream/<label>`).
     pub fn arn(&self) -> String {
         self.shared.state.lock().log.as_ref().map(|l| l.arn.to_string()).unwrap_or_default()
