@@ -155,16 +155,6 @@ fn shard_of(serial: u64) -> ShardId {
     ShardId(u32::try_from(serial).unwrap_or(u32::MAX))
 }
 
-fn change_position(p: StartingPosition) -> ChangePosition {
-    match p {
-        StartingPosition::Latest => ChangePosition::Latest,
-        StartingPosition::AtSequenceNumber(s) => ChangePosition::AtSequenceNumber(ChangeSequenceNumber(s.0)),
-        StartingPosition::AfterSequenceNumber(s) => ChangePosition::AfterSequenceNumber(ChangeSequenceNumber(s.0)),
-        // Change streams have no AT_TIMESTAMP (the builder refuses it for them).
-        StartingPosition::TrimHorizon | StartingPosition::AtTimestamp(_) => ChangePosition::TrimHorizon,
-    }
-}
-
 /// The first sequence number a position asks for, when it names one.
 fn first_wanted(p: StartingPosition) -> Option<u128> {
     match p {
@@ -226,7 +216,7 @@ impl Source {
                     .iter()
                     .map(|s| SourceShard {
                         id: *s.shard_id(),
-                        parents: s.parent_shard_id().into_iter().chain(s.adjacent_parent_shard_id()).copied().collect(),
+                        parents: s.parents().copied().collect(),
                         open: s.is_open(),
                     })
                     .collect()
@@ -264,7 +254,7 @@ impl Source {
                     return Ok(Opened::Gone(gone(shard)));
                 };
                 let id = found.shard_id();
-                match c.shard_iterator(id, change_position(at)) {
+                match c.shard_iterator(id, ChangePosition::from_stream_position(at)) {
                     Ok(it) => Ok(Opened::At { iterator: SourceIterator::Changes(it), skipped: None }),
                     Err(e @ TableError::TrimmedDataAccess(_)) => {
                         // As the adapter does by default: go on from the oldest change kept.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::events::kinesis_record;
 use crate::clock::Timestamp;
 use crate::stream::{SequenceNumber, ShardId, ShardIterator, StartingPosition, Stream};
-use crate::table::change::{ChangeIterator, ChangePosition, ChangeSequenceNumber, ChangeShardId, ChangeStream};
+use crate::table::change::{ChangeIterator, ChangePosition, ChangeShardId, ChangeStream};
 
 /// A shard, as a source names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +45,17 @@ pub(crate) enum Start {
     Latest,
     AtTimestamp(Timestamp),
     After(u128),
+}
+
+impl Start {
+    fn position(self) -> StartingPosition {
+        match self {
+            Start::TrimHorizon => StartingPosition::TrimHorizon,
+            Start::Latest => StartingPosition::Latest,
+            Start::AtTimestamp(t) => StartingPosition::AtTimestamp(t),
+            Start::After(s) => StartingPosition::AfterSequenceNumber(SequenceNumber(s)),
+        }
+    }
 }
 
 /// One record, with what the poller needs to order, age and report it.
@@ -100,12 +111,7 @@ impl ShardSource for KinesisSource {
             .shards()
             .into_iter()
             .map(|s| SourceShard {
-                parents: s
-                    .parent_shard_id()
-                    .into_iter()
-                    .chain(s.adjacent_parent_shard_id())
-                    .map(ToString::to_string)
-                    .collect(),
+                parents: s.parents().map(ToString::to_string).collect(),
                 open: s.is_open(),
                 shard: ShardRef::Kinesis(*s.shard_id()),
             })
@@ -114,13 +120,7 @@ impl ShardSource for KinesisSource {
 
     fn cursor(&self, shard: &ShardRef, start: Start) -> Result<Cursor, ReadError> {
         let ShardRef::Kinesis(id) = shard else { return Err(err(false, "not a stream shard")) };
-        let p = match start {
-            Start::TrimHorizon => StartingPosition::TrimHorizon,
-            Start::Latest => StartingPosition::Latest,
-            Start::AtTimestamp(t) => StartingPosition::AtTimestamp(t),
-            Start::After(s) => StartingPosition::AfterSequenceNumber(SequenceNumber(s)),
-        };
-        self.stream.shard_iterator(id, p).map(Cursor::Kinesis).map_err(|e| err(false, e))
+        self.stream.shard_iterator(id, start.position()).map(Cursor::Kinesis).map_err(|e| err(false, e))
     }
 
     fn read(
@@ -173,11 +173,7 @@ impl ShardSource for TableSource {
 
     fn cursor(&self, shard: &ShardRef, start: Start) -> Result<Cursor, ReadError> {
         let ShardRef::Table(id) = shard else { return Err(err(false, "not a table shard")) };
-        let p = match start {
-            Start::TrimHorizon | Start::AtTimestamp(_) => ChangePosition::TrimHorizon,
-            Start::Latest => ChangePosition::Latest,
-            Start::After(s) => ChangePosition::AfterSequenceNumber(ChangeSequenceNumber(s)),
-        };
+        let p = ChangePosition::from_stream_position(start.position());
         self.stream.shard_iterator(id, p).map(Cursor::Table).map_err(|e| err(false, e))
     }
 

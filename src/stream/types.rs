@@ -203,6 +203,11 @@ impl Shard {
         self.adjacent_parent.as_ref()
     }
 
+    /// Both parents, as far as there are any: what a reader finishes first.
+    pub(crate) fn parents(&self) -> impl Iterator<Item = &ShardId> {
+        self.parent.iter().chain(self.adjacent_parent.iter())
+    }
+
     /// The sequence numbers the shard spans.
     pub fn sequence_number_range(&self) -> SequenceNumberRange {
         self.sequence_range

@@ -98,6 +98,21 @@ pub enum ChangePosition {
     AfterSequenceNumber(ChangeSequenceNumber),
 }
 
+impl ChangePosition {
+    /// The change-stream position for a stream position, for readers that serve
+    /// both: change streams have no `AT_TIMESTAMP`, so that (like `TRIM_HORIZON`)
+    /// reads from the oldest change kept.
+    pub(crate) fn from_stream_position(p: crate::stream::StartingPosition) -> Self {
+        use crate::stream::StartingPosition as S;
+        match p {
+            S::Latest => ChangePosition::Latest,
+            S::AtSequenceNumber(s) => ChangePosition::AtSequenceNumber(ChangeSequenceNumber(s.as_u128())),
+            S::AfterSequenceNumber(s) => ChangePosition::AfterSequenceNumber(ChangeSequenceNumber(s.as_u128())),
+            S::TrimHorizon | S::AtTimestamp(_) => ChangePosition::TrimHorizon,
+        }
+    }
+}
+
 /// A position in one shard of a change stream, valid for 15 minutes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ChangeIterator {
