@@ -3,8 +3,9 @@
 //! through ([`ConsumerState`], [`ShutdownReason`]).
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use super::source::{as_record, Fetched};
 use super::{ConsumerError, ExtendedSequenceNumber, Lease, LeaseTable};
 use crate::clock::Clock;
 use crate::journal::{Journal, JournalEntry};
@@ -49,15 +50,44 @@ pub trait ShardRecordProcessor: Send {
 /// A batch of records from one shard.
 #[derive(Clone, Debug)]
 pub struct ProcessRecordsInput {
-    pub(crate) shard_id: ShardId,
-    pub(crate) records: Vec<Record>,
-    pub(crate) millis_behind_latest: u64,
-    pub(crate) child_shards: Vec<Shard>,
-    pub(crate) changes: Vec<ChangeRecord>,
-    pub(crate) at_shard_end: bool,
+    shard_id: ShardId,
+    /// Set at once from a stream; made from `changes` on first use from a table.
+    records: OnceLock<Vec<Record>>,
+    millis_behind_latest: u64,
+    child_shards: Vec<Shard>,
+    changes: Vec<ChangeRecord>,
+    at_shard_end: bool,
 }
 
 impl ProcessRecordsInput {
+    pub(crate) fn new(shard_id: ShardId, f: Fetched) -> Self {
+        ProcessRecordsInput {
+            shard_id,
+            // Rendering a change as JSON is most of a change's cost: only on demand.
+            records: if f.changes.is_empty() { OnceLock::from(f.records) } else { OnceLock::new() },
+            millis_behind_latest: f.millis_behind_latest,
+            child_shards: f.child_shards,
+            changes: f.changes,
+            at_shard_end: f.ended,
+        }
+    }
+
+    /// How many records the batch holds.
+    pub(crate) fn len(&self) -> usize {
+        match self.changes.len() {
+            0 => self.records().len(),
+            n => n,
+        }
+    }
+
+    /// The last record's sequence number.
+    pub(crate) fn last_sequence_number(&self) -> Option<SequenceNumber> {
+        match self.changes.last() {
+            Some(c) => Some(c.sequence_number().into()),
+            None => self.records().last().map(|r| *r.sequence_number()),
+        }
+    }
+
     /// The shard the records come from.
     pub fn shard_id(&self) -> &ShardId {
         &self.shard_id
@@ -67,7 +97,7 @@ impl ProcessRecordsInput {
     /// change's JSON (the shape [`ChangeRecord::to_json`] gives) with the change's
     /// sequence number; [`changes`](Self::changes) has the typed changes.
     pub fn records(&self) -> &[Record] {
-        &self.records
+        self.records.get_or_init(|| self.changes.iter().map(as_record).collect())
     }
 
     /// The typed changes, in order, when the worker reads a table's change stream

@@ -158,21 +158,13 @@ impl ShardConsumer {
         };
         out.millis_behind_latest = Some(fetched.millis_behind_latest);
         let ended = fetched.ended;
-        let input = ProcessRecordsInput {
-            shard_id: shard,
-            millis_behind_latest: fetched.millis_behind_latest,
-            child_shards: fetched.child_shards,
-            records: fetched.records,
-            changes: fetched.changes,
-            at_shard_end: ended,
-        };
-        if let Some(last) = input.records.last() {
-            let last = *last.sequence_number();
+        let input = ProcessRecordsInput::new(shard, fetched);
+        if let Some(last) = input.last_sequence_number() {
             self.cp.largest = ExtendedSequenceNumber::Sequence(last);
             let (p, cp) = (&mut self.processor, &mut self.cp);
             match catch_unwind(AssertUnwindSafe(|| p.process_records(&input, cp))) {
                 Ok(()) => {
-                    out.records += input.records.len() as u64;
+                    out.records += input.len() as u64;
                     self.resume = Some(StartingPosition::AfterSequenceNumber(last));
                 }
                 Err(e) => {
