@@ -125,7 +125,9 @@ fn best<T>(mut setup: impl FnMut() -> T, mut run: impl FnMut(T)) -> f64 {
 
 fn print_ratios() {
     println!("\nratios (best of 7 rounds, same process, {RECORDS} records a round, ns per record):");
-    let floor = best(changes, |(_c, s)| drop(black_box(read_changes(&s))));
+    let floor = best(changes, |(_c, s)| {
+        black_box(read_changes(&s));
+    });
     let real = best(
         || {
             let (cloud, s) = changes();
@@ -134,7 +136,9 @@ fn print_ratios() {
         |(w, _c)| drop(black_box(w.run_once().unwrap())),
     );
     println!("  table change stream: worker {real:7.1} vs floor {floor:7.1} = {:.2}x", real / floor);
-    let floor = best(stream, |(_c, s)| drop(black_box(read_stream(&s))));
+    let floor = best(stream, |(_c, s)| {
+        black_box(read_stream(&s));
+    });
     let real = best(
         || {
             let (cloud, s) = stream();
