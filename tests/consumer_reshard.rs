@@ -135,21 +135,8 @@ fn a_worker_starting_at_latest_after_a_split_leases_only_the_open_children() {
     s.split_shard(&parent, u128::MAX / 2).unwrap();
     put_many(&s, "old", 5);
     let (leases, log) = (LeaseTable::in_memory(), Log::default());
-    let w = localcloud::consumer::Consumer::builder(&cloud, &s, "app")
-        .leases(leases.clone())
-        .worker_id("w1")
-        .initial_position(localcloud::StartingPosition::Latest)
-        .processor({
-            let log = log.clone();
-            move || Recorder {
-                worker: "w1".into(),
-                shard: None,
-                log: log.clone(),
-                behaviour: Arc::new(Mutex::new(Behaviour::default())),
-            }
-        })
-        .build()
-        .unwrap();
+    let behaviour = Arc::new(Mutex::new(Behaviour::default()));
+    let w = worker_from(&cloud, &s, &leases, "w1", &log, &behaviour, localcloud::StartingPosition::Latest);
     w.run_once().unwrap();
     put_many(&s, "new", 5);
     run_for(&cloud, &[&w], 2);

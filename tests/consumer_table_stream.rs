@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use consumer_support::*;
 use localcloud::consumer::{
-    Checkpointer, Consumer, ExtendedSequenceNumber, LeaseTable, ProcessRecordsInput, ShardRecordProcessor, WorkerIssue,
+    Checkpointer, Consumer, ConsumerBuilder, ExtendedSequenceNumber, LeaseTable, ProcessRecordsInput,
+    ShardRecordProcessor, WorkerIssue,
 };
 use localcloud::stream::{SequenceNumber, ShardId};
 use localcloud::table::{EventName, Key, StreamViewType, Table, TableConfig, Update};
@@ -98,14 +99,25 @@ fn change_worker_into(
     log: &Seen,
     batches: &Batches,
 ) -> localcloud::consumer::Worker {
+    recording(cloud, t, leases, id, from, log, batches).build().unwrap()
+}
+
+/// The builder of such a worker, for settings beyond these.
+fn recording(
+    cloud: &Cloud,
+    t: &Table,
+    leases: &LeaseTable,
+    id: &str,
+    from: StartingPosition,
+    log: &Seen,
+    batches: &Batches,
+) -> ConsumerBuilder {
     let (l, b) = (Arc::clone(log), Arc::clone(batches));
     Consumer::builder(cloud, &t.stream().unwrap(), "thumbnails")
         .leases(leases.clone())
         .worker_id(id)
         .initial_position(from)
         .processor(move || Changes { log: Arc::clone(&l), batches: Arc::clone(&b) })
-        .build()
-        .unwrap()
 }
 
 fn events(seen: &Seen) -> Vec<(EventName, String)> {
@@ -223,15 +235,8 @@ fn a_checkpoint_past_retention_goes_on_from_the_trim_horizon_and_reports_the_ski
     put(&t, "a", 1);
     put(&t, "b", 1);
     let (log, batches) = (Seen::default(), Batches::default());
-    let (l, b) = (Arc::clone(&log), Arc::clone(&batches));
-    let w1 = Consumer::builder(&cloud, &t.stream().unwrap(), "thumbnails")
-        .leases(leases.clone())
-        .worker_id("w1")
-        .initial_position(StartingPosition::TrimHorizon)
-        .max_records(1)
-        .processor(move || Changes { log: Arc::clone(&l), batches: Arc::clone(&b) })
-        .build()
-        .unwrap();
+    let one_at_a_time = recording(&cloud, &t, &leases, "w1", StartingPosition::TrimHorizon, &log, &batches);
+    let w1 = one_at_a_time.max_records(1).build().unwrap();
     w1.run_once().unwrap(); // reads and checkpoints "a" only
     w1.shutdown().unwrap();
     assert_eq!(events(&log), [(EventName::Insert, "a".to_owned())]);
@@ -508,15 +513,8 @@ fn a_trimmed_checkpoint_whose_next_change_is_kept_skips_nothing() {
     cloud.advance(Duration::from_secs(3600));
     put(&t, "b", 1);
     let (log, batches) = (Seen::default(), Batches::default());
-    let (l, b) = (Arc::clone(&log), Arc::clone(&batches));
-    let w1 = Consumer::builder(&cloud, &t.stream().unwrap(), "thumbnails")
-        .leases(leases.clone())
-        .worker_id("w1")
-        .initial_position(StartingPosition::TrimHorizon)
-        .max_records(1)
-        .processor(move || Changes { log: Arc::clone(&l), batches: Arc::clone(&b) })
-        .build()
-        .unwrap();
+    let one_at_a_time = recording(&cloud, &t, &leases, "w1", StartingPosition::TrimHorizon, &log, &batches);
+    let w1 = one_at_a_time.max_records(1).build().unwrap();
     w1.run_once().unwrap(); // "a" only
     w1.shutdown().unwrap();
     // "a" is trimmed; "b", right after the checkpoint, is still kept.

@@ -128,11 +128,24 @@ pub fn worker_with(
     log: &Log,
     behaviour: &Arc<Mutex<Behaviour>>,
 ) -> Worker {
+    worker_from(cloud, s, leases, id, log, behaviour, StartingPosition::TrimHorizon)
+}
+
+/// A worker recording into `log`, starting new leases at `from`.
+pub fn worker_from(
+    cloud: &Cloud,
+    s: &impl ConsumerSource,
+    leases: &LeaseTable,
+    id: &str,
+    log: &Log,
+    behaviour: &Arc<Mutex<Behaviour>>,
+    from: StartingPosition,
+) -> Worker {
     let (log, behaviour, name) = (log.clone(), Arc::clone(behaviour), id.to_owned());
     Consumer::builder(cloud, s, "app")
         .leases(leases.clone())
         .worker_id(id)
-        .initial_position(StartingPosition::TrimHorizon)
+        .initial_position(from)
         .processor(move || Recorder {
             worker: name.clone(),
             shard: None,
