@@ -84,25 +84,12 @@ fn change_worker(
     from: StartingPosition,
 ) -> (localcloud::consumer::Worker, Seen, Batches) {
     let (log, batches) = (Seen::default(), Batches::default());
-    (change_worker_into(cloud, t, leases, id, from, &log, &batches), log, batches)
+    (recording(cloud, t, leases, id, from, &log, &batches).build().unwrap(), log, batches)
 }
 
 type Batches = Arc<Mutex<Vec<(usize, u64)>>>;
 
-/// A worker whose processors record into `log` and `batches`.
-fn change_worker_into(
-    cloud: &Cloud,
-    t: &Table,
-    leases: &LeaseTable,
-    id: &str,
-    from: StartingPosition,
-    log: &Seen,
-    batches: &Batches,
-) -> localcloud::consumer::Worker {
-    recording(cloud, t, leases, id, from, log, batches).build().unwrap()
-}
-
-/// The builder of such a worker, for settings beyond these.
+/// A worker (to build) whose processors record into `log` and `batches`.
 fn recording(
     cloud: &Cloud,
     t: &Table,
@@ -395,7 +382,7 @@ proptest! {
         let leases = LeaseTable::in_memory();
         let (log, batches) = (Seen::default(), Batches::default());
         let make = |n: usize| {
-            change_worker_into(&cloud, &t, &leases, &format!("w{n}"), StartingPosition::TrimHorizon, &log, &batches)
+            recording(&cloud, &t, &leases, &format!("w{n}"), StartingPosition::TrimHorizon, &log, &batches).build().unwrap()
         };
         let mut workers = vec![make(0), make(1)];
         let mut spawned = 2;
@@ -452,8 +439,8 @@ fn finished_leases_of_shards_past_retention_are_deleted_so_the_lease_table_stays
     let t = table(&cloud, Duration::from_secs(3600));
     let leases = LeaseTable::in_memory();
     let (log, batches) = (Seen::default(), Batches::default());
-    let w1 = change_worker_into(&cloud, &t, &leases, "w1", StartingPosition::TrimHorizon, &log, &batches);
-    let w2 = change_worker_into(&cloud, &t, &leases, "w2", StartingPosition::TrimHorizon, &log, &batches);
+    let w1 = recording(&cloud, &t, &leases, "w1", StartingPosition::TrimHorizon, &log, &batches).build().unwrap();
+    let w2 = recording(&cloud, &t, &leases, "w2", StartingPosition::TrimHorizon, &log, &batches).build().unwrap();
     // Three days of hourly rollovers, a change every hour, two workers taking turns.
     for hour in 0..72 {
         put(&t, &format!("h{hour}"), hour);
