@@ -12,15 +12,19 @@
 //!    run fails (the resizer runs out of memory); the mapping retries the batch from
 //!    the same place, and the conditional put keeps the retry from doing anything
 //!    twice.
+//! 4. A second application, the search indexer, reads the same change stream with a
+//!    checkpointing consumer worker (the KCL's way, as through AWS's DynamoDB Streams
+//!    adapter), its leases kept in a table of their own.
 //!
 //! Everything runs on a manual clock with a fixed seed, so every run prints the same.
 //!
 //! Run with `cargo run --example image_pipeline`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use localcloud::consumer::{Checkpointer, Consumer, LeaseTable, ProcessRecordsInput, ShardRecordProcessor};
 use localcloud::function::Permission;
 use localcloud::mapping::EventSourceMapping;
 use localcloud::table::{Key, StreamViewType, TableConfig};
@@ -29,7 +33,29 @@ use localcloud::{
 };
 use serde_json::{json, Value};
 
-fn main() -> Result<(), localcloud::Error> {
+/// 4. The search indexer's code for one shard of the change stream.
+struct Indexer {
+    index: Arc<Mutex<Vec<String>>>,
+    clock: Arc<dyn localcloud::Clock>,
+}
+
+impl ShardRecordProcessor for Indexer {
+    fn process_records(&mut self, batch: &ProcessRecordsInput, cp: &mut Checkpointer) {
+        for change in batch.changes() {
+            if let Some(id) = change.new_image().and_then(|image| image.get("id")).and_then(|id| id.as_s()) {
+                println!("[{}] search-indexer: indexed {id}", self.clock.now());
+                self.index.lock().unwrap().push(id.to_owned());
+            }
+        }
+        cp.checkpoint().expect("the indexer holds its lease");
+    }
+
+    fn shard_ended(&mut self, cp: &mut Checkpointer) {
+        cp.checkpoint().expect("SHARD_END lets the next shard start");
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cloud = Cloud::builder().manual_clock().seed(7).build();
     let rt = cloud.functions();
     let uploads = cloud.create_topic("uploads", TopicConfig::default())?;
@@ -90,6 +116,17 @@ fn main() -> Result<(), localcloud::Error> {
             .batch_size(10),
     )?;
 
+    // 4. The search indexer, on the cloud's scheduler.
+    let lease_table = cloud.create_table("search-indexer-leases", TableConfig::new(Key::string("leaseKey")))?;
+    let index = Arc::new(Mutex::new(Vec::new()));
+    let (sink, clock) = (Arc::clone(&index), cloud.clock());
+    let indexer = Consumer::builder(&cloud, &images.stream()?, "search-indexer")
+        .leases(LeaseTable::table(&lease_table))
+        .initial_position(StartingPosition::TrimHorizon)
+        .processor(move || Indexer { index: Arc::clone(&sink), clock: Arc::clone(&clock) })
+        .build()?;
+    indexer.start();
+
     // 1. Uploads.
     for (id, bytes) in [("cat.png", 48_213u64), ("dog.png", 90_120), ("owl.png", 12_004)] {
         uploads.publish(Publish::new(format!(r#"{{"id":"{id}","bytes":{bytes},"kind":"image/png"}}"#)))?;
@@ -119,5 +156,7 @@ fn main() -> Result<(), localcloud::Error> {
         println!("make-thumbnail {metric}: {n}");
     }
     println!("mapping {} is {:?}", mapping.uuid(), mapping.state());
+    println!("search index: {:?}", index.lock().unwrap());
+    indexer.shutdown()?;
     Ok(())
 }
