@@ -55,6 +55,7 @@ mod error;
 mod key;
 mod number;
 mod ops;
+mod path;
 mod query;
 mod state;
 mod transact;
@@ -80,6 +81,7 @@ pub use key::{
     MAX_SORT_KEY_BYTES,
 };
 pub use number::{Number, MAX_PRECISION};
+pub use path::{Path, PathElement};
 pub use query::{KeyCondition, Page, Query, Scan, MAX_PAGE_BYTES};
 pub use transact::{TransactGet, TransactWrite, MAX_TRANSACTION_ITEMS};
 pub use update::{ReturnValues, Update};
