@@ -109,16 +109,21 @@ impl Path {
         item.and_then(|i| self.resolve(i))
     }
 
-    /// The container the last step reads from, in `item`: `None` at the top level.
+    /// The steps to the container the last step reads from.
+    fn to_parent(&self) -> &[PathElement] {
+        self.steps.split_last().map_or(&[], |(_, rest)| rest)
+    }
+
+    /// The container the last step reads from, in `item` (for a nested path).
     fn parent_in<'a>(&self, item: Option<&'a Item>) -> Option<&'a AttributeValue> {
         let top = item?.get(&self.attribute)?;
-        descend(top, &self.steps[..self.steps.len() - 1])
+        descend(top, self.to_parent())
     }
 
     /// The same container in the item being written.
     fn parent_mut<'a>(&self, item: &'a mut Item) -> Option<&'a mut AttributeValue> {
         let mut cur = item.get_mut(&self.attribute)?;
-        for step in &self.steps[..self.steps.len() - 1] {
+        for step in self.to_parent() {
             cur = match (cur, step) {
                 (AttributeValue::M(m), PathElement::Key(k)) => m.get_mut(k)?,
                 (AttributeValue::L(l), PathElement::Index(i)) => l.get_mut(*i)?,
