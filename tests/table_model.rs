@@ -2,11 +2,15 @@
 //! `BTreeMap`, checking the table and its change stream together. The stream,
 //! replayed onto an empty map, gives the table; every record's old image is what the
 //! replay held before it; no record is written for a change that changes nothing.
+//! Updates also write through document paths into a list inside a map (`m.l[i]`),
+//! which the model keeps as a plain `Vec`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use localcloud::table::{Condition, EventName, Key, Scan, StreamViewType, TableConfig, TableError, Update};
+use localcloud::table::{
+    AttributeValue, Condition, EventName, Key, Path, Scan, StreamViewType, TableConfig, TableError, Update,
+};
 use localcloud::{item, Cloud, Item};
 use proptest::prelude::*;
 
@@ -20,6 +24,12 @@ enum Op {
     Delete(u8),
     DeleteIfExists(u8),
     Wait(u16),
+    /// `SET m = {"l": [0, 1, .., n - 1]}`
+    InitList(u8, u8),
+    /// `SET m.l[i] = v`
+    SetAt(u8, u8, i8),
+    /// `REMOVE m.l[i], m.l[j]`
+    RemoveAt(u8, u8, u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -31,8 +41,11 @@ fn op() -> impl Strategy<Value = Op> {
         k.clone().prop_map(Op::Remove),
         (k.clone(), -3i8..3, -3i8..3).prop_map(|(k, a, b)| Op::SetIfEquals(k, a, b)),
         k.clone().prop_map(Op::Delete),
-        k.prop_map(Op::DeleteIfExists),
+        k.clone().prop_map(Op::DeleteIfExists),
         (0u16..200).prop_map(Op::Wait),
+        (k.clone(), 0u8..6).prop_map(|(k, n)| Op::InitList(k, n)),
+        (k.clone(), 0u8..5, -3i8..3).prop_map(|(k, i, v)| Op::SetAt(k, i, v)),
+        (k, 0u8..5, 0u8..5).prop_map(|(k, i, j)| Op::RemoveAt(k, i, j)),
     ]
 }
 
@@ -40,12 +53,31 @@ fn id(k: u8) -> String {
     format!("k{k}")
 }
 
-fn make(k: u8, v: Option<i64>) -> Item {
+/// The model of one item: `v`, and the list `m.l` (`None`: no `m`).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Doc {
+    v: Option<i64>,
+    l: Option<Vec<i64>>,
+}
+
+fn doc(v: Option<i64>) -> Doc {
+    Doc { v, l: None }
+}
+
+fn make(k: u8, d: &Doc) -> Item {
     let mut it = item! {"id" => id(k)};
-    if let Some(v) = v {
+    if let Some(v) = d.v {
         it.insert("v".into(), v.into());
     }
+    if let Some(l) = &d.l {
+        let l: Vec<AttributeValue> = l.iter().map(|x| AttributeValue::from(*x)).collect();
+        it.insert("m".into(), item! {"l" => l}.into());
+    }
     it
+}
+
+fn at(i: u8) -> Path {
+    Path::attr("m").key("l").index(i.into())
 }
 
 proptest! {
@@ -55,21 +87,20 @@ proptest! {
         let c = Cloud::builder().manual_clock().seed(3).build();
         let t = c.create_table("model", TableConfig::new(Key::string("id"))
             .stream(StreamViewType::NewAndOldImages).shard_rollover(Duration::from_secs(60))).unwrap();
-        // id -> Some(v) | None (item without "v")
-        let mut model: BTreeMap<u8, Option<i64>> = BTreeMap::new();
+        let mut model: BTreeMap<u8, Doc> = BTreeMap::new();
         let mut changes = 0usize;
         for op in &ops {
             let key = |k: u8| item! {"id" => id(k)};
             let before = model.clone();
             let res: Result<(), TableError> = match *op {
                 Op::Put(k, v) => {
-                    model.insert(k, v.map(i64::from));
-                    t.put_item(make(k, v.map(i64::from)), None).map(|_| ())
+                    model.insert(k, doc(v.map(i64::from)));
+                    t.put_item(make(k, &doc(v.map(i64::from))), None).map(|_| ())
                 }
                 Op::PutIfAbsent(k, v) => {
-                    let r = t.put_item(make(k, Some(v.into())), Condition::attribute_not_exists("id"));
+                    let r = t.put_item(make(k, &doc(Some(v.into()))), Condition::attribute_not_exists("id"));
                     if let std::collections::btree_map::Entry::Vacant(e) = model.entry(k) {
-                        e.insert(Some(v.into()));
+                        e.insert(doc(Some(v.into())));
                         prop_assert!(r.is_ok());
                     } else {
                         prop_assert_eq!(r.as_ref().unwrap_err().code(), "ConditionalCheckFailedException");
@@ -77,18 +108,18 @@ proptest! {
                     r.map(|_| ())
                 }
                 Op::Add(k, n) => {
-                    let cur = model.entry(k).or_insert(None);
-                    *cur = Some(cur.unwrap_or(0) + i64::from(n));
+                    let cur = model.entry(k).or_default();
+                    cur.v = Some(cur.v.unwrap_or(0) + i64::from(n));
                     t.update_item(&key(k), Update::add("v", n), None).map(|_| ())
                 }
                 Op::Remove(k) => {
-                    model.insert(k, None);
+                    model.entry(k).or_default().v = None;
                     t.update_item(&key(k), Update::remove("v"), None).map(|_| ())
                 }
                 Op::SetIfEquals(k, a, b) => {
                     let r = t.update_item(&key(k), Update::set("v", b), Condition::eq("v", a));
-                    if model.get(&k) == Some(&Some(a.into())) {
-                        model.insert(k, Some(b.into()));
+                    if model.get(&k).is_some_and(|d| d.v == Some(a.into())) {
+                        model.get_mut(&k).unwrap().v = Some(b.into());
                         prop_assert!(r.is_ok());
                     } else {
                         prop_assert!(r.is_err());
@@ -108,13 +139,54 @@ proptest! {
                     c.advance(Duration::from_secs(s.into()));
                     Ok(())
                 }
+                Op::InitList(k, n) => {
+                    let l: Vec<i64> = (0..i64::from(n)).collect();
+                    model.entry(k).or_default().l = Some(l.clone());
+                    let d = Doc { v: None, l: Some(l) };
+                    t.update_item(&key(k), Update::set("m", make(k, &d)["m"].clone()), None).map(|_| ())
+                }
+                Op::SetAt(k, i, v) => {
+                    let r = t.update_item(&key(k), Update::set(at(i), v), None);
+                    match model.get_mut(&k).and_then(|d| d.l.as_mut()) {
+                        // an index past the end appends
+                        Some(l) => match l.get_mut(usize::from(i)) {
+                            Some(x) => *x = v.into(),
+                            None => l.push(v.into()),
+                        },
+                        // no list to write into: invalid, nothing changes
+                        None => prop_assert_eq!(r.as_ref().unwrap_err().code(), "ValidationException"),
+                    }
+                    r.map(|_| ())
+                }
+                Op::RemoveAt(k, i, j) => {
+                    let r = t.update_item(&key(k), Update::remove(at(i)).and_remove(at(j)), None);
+                    if i == j {
+                        prop_assert_eq!(r.as_ref().unwrap_err().code(), "ValidationException", "paths overlap");
+                    } else {
+                        match model.get_mut(&k) {
+                            // both indexes name positions in the list as it was
+                            Some(Doc { l: Some(l), .. }) => {
+                                let (i, j) = (usize::from(i), usize::from(j));
+                                *l = l.iter().enumerate().filter(|(x, _)| *x != i && *x != j).map(|(_, v)| *v).collect();
+                            }
+                            Some(Doc { l: None, .. }) => {
+                                prop_assert_eq!(r.as_ref().unwrap_err().code(), "ValidationException")
+                            }
+                            // a missing item: nothing to remove, the update creates it
+                            None => {
+                                model.insert(k, Doc::default());
+                            }
+                        }
+                    }
+                    r.map(|_| ())
+                }
             };
             let _ = res;
             if model != before {
                 changes += 1;
             }
             let table: Vec<Item> = t.scan_with(Scan::new()).unwrap().into_items();
-            let expected: Vec<Item> = model.iter().map(|(k, v)| make(*k, *v)).collect();
+            let expected: Vec<Item> = model.iter().map(|(k, d)| make(*k, d)).collect();
             prop_assert_eq!(table, expected);
         }
         // replay the stream onto an empty map

@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 use std::ops::Not;
 
 use super::error::TableError;
+use super::path::Path;
 use super::value::{AttributeValue, Item};
 
 /// A comparison operator.
@@ -28,8 +29,8 @@ pub enum Comparator {
 pub enum Operand {
     /// A literal value.
     Value(AttributeValue),
-    /// The value of another top-level attribute.
-    Attribute(String),
+    /// The value at a document path of the same item (missing if it does not resolve).
+    Attribute(Path),
 }
 
 impl<T: Into<AttributeValue>> From<T> for Operand {
@@ -38,47 +39,57 @@ impl<T: Into<AttributeValue>> From<T> for Operand {
     }
 }
 
+impl From<Path> for Operand {
+    fn from(p: Path) -> Self {
+        Operand::Attribute(p)
+    }
+}
+
 impl Operand {
-    /// Another attribute of the item, as an operand.
-    pub fn attribute(name: impl Into<String>) -> Self {
-        Operand::Attribute(name.into())
+    /// Another attribute (or document path) of the item, as an operand.
+    pub fn attribute(path: impl Into<Path>) -> Self {
+        Operand::Attribute(path.into())
     }
 
     fn resolve<'a>(&'a self, item: Option<&'a Item>) -> Option<&'a AttributeValue> {
         match self {
             Operand::Value(v) => Some(v),
-            Operand::Attribute(a) => item.and_then(|i| i.get(a)),
+            Operand::Attribute(p) => p.resolve_in(item),
         }
     }
 }
 
-/// A condition on an item, as in a `ConditionExpression` (top-level attribute names).
-/// A write with a condition changes the item only when the condition holds for the
-/// item as it is (a missing item has no attributes); otherwise it fails with
+/// A condition on an item, as in a `ConditionExpression` (or a query or scan filter).
+/// Every condition reads a document path: a `&str` is a top-level attribute name,
+/// a [`Path`] reaches into maps and lists (`info.dims[0]`). A path that does not
+/// resolve reads as a missing attribute: `attribute_not_exists` holds, comparisons do
+/// not. A write with a condition changes the item only when the condition holds for
+/// the item as it is (a missing item has no attributes); otherwise it fails with
 /// `ConditionalCheckFailedException`.
 ///
 /// ```
-/// use localcloud::table::Condition;
+/// use localcloud::table::{Condition, Path};
 /// let c = Condition::attribute_exists("id").and(Condition::lt("size", 200))
-///     .or(!Condition::begins_with("kind", "img/"));
+///     .or(!Condition::begins_with("kind", "img/"))
+///     .and(Condition::ge(Path::attr("info").key("dims").index(0), 64));
 /// # let _ = c;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Condition {
     /// `attribute_exists(path)`
-    Exists(String),
+    Exists(Path),
     /// `attribute_not_exists(path)`
-    NotExists(String),
+    NotExists(Path),
     /// `path <op> operand`
-    Compare(String, Comparator, Operand),
+    Compare(Path, Comparator, Operand),
     /// `path BETWEEN lo AND hi`
-    Between(String, Operand, Operand),
+    Between(Path, Operand, Operand),
     /// `begins_with(path, prefix)`
-    BeginsWith(String, Operand),
+    BeginsWith(Path, Operand),
     /// `contains(path, operand)`: a substring, a set member or a list element.
-    Contains(String, Operand),
+    Contains(Path, Operand),
     /// `attribute_type(path, type)` with a type tag such as `"S"` or `"SS"`.
-    AttributeType(String, &'static str),
+    AttributeType(Path, &'static str),
     /// Both.
     And(Box<Condition>, Box<Condition>),
     /// Either.
@@ -88,52 +99,52 @@ pub enum Condition {
 }
 
 impl Condition {
-    /// True when the item has attribute `path`.
-    pub fn attribute_exists(path: impl Into<String>) -> Self {
+    /// True when the item has a value at `path`.
+    pub fn attribute_exists(path: impl Into<Path>) -> Self {
         Condition::Exists(path.into())
     }
-    /// True when the item lacks attribute `path` (or there is no item).
-    pub fn attribute_not_exists(path: impl Into<String>) -> Self {
+    /// True when the item has no value at `path` (or there is no item).
+    pub fn attribute_not_exists(path: impl Into<Path>) -> Self {
         Condition::NotExists(path.into())
     }
     /// `path = v` (same type and value).
-    pub fn eq(path: impl Into<String>, v: impl Into<Operand>) -> Self {
+    pub fn eq(path: impl Into<Path>, v: impl Into<Operand>) -> Self {
         Condition::Compare(path.into(), Comparator::Eq, v.into())
     }
     /// `path <> v` (true also when `path` is missing).
-    pub fn ne(path: impl Into<String>, v: impl Into<Operand>) -> Self {
+    pub fn ne(path: impl Into<Path>, v: impl Into<Operand>) -> Self {
         Condition::Compare(path.into(), Comparator::Ne, v.into())
     }
     /// `path < v` (strings, numbers and binaries of the same type).
-    pub fn lt(path: impl Into<String>, v: impl Into<Operand>) -> Self {
+    pub fn lt(path: impl Into<Path>, v: impl Into<Operand>) -> Self {
         Condition::Compare(path.into(), Comparator::Lt, v.into())
     }
     /// `path <= v`.
-    pub fn le(path: impl Into<String>, v: impl Into<Operand>) -> Self {
+    pub fn le(path: impl Into<Path>, v: impl Into<Operand>) -> Self {
         Condition::Compare(path.into(), Comparator::Le, v.into())
     }
     /// `path > v`.
-    pub fn gt(path: impl Into<String>, v: impl Into<Operand>) -> Self {
+    pub fn gt(path: impl Into<Path>, v: impl Into<Operand>) -> Self {
         Condition::Compare(path.into(), Comparator::Gt, v.into())
     }
     /// `path >= v`.
-    pub fn ge(path: impl Into<String>, v: impl Into<Operand>) -> Self {
+    pub fn ge(path: impl Into<Path>, v: impl Into<Operand>) -> Self {
         Condition::Compare(path.into(), Comparator::Ge, v.into())
     }
     /// `path BETWEEN lo AND hi` (inclusive).
-    pub fn between(path: impl Into<String>, lo: impl Into<Operand>, hi: impl Into<Operand>) -> Self {
+    pub fn between(path: impl Into<Path>, lo: impl Into<Operand>, hi: impl Into<Operand>) -> Self {
         Condition::Between(path.into(), lo.into(), hi.into())
     }
     /// `begins_with(path, prefix)` for strings and binaries.
-    pub fn begins_with(path: impl Into<String>, prefix: impl Into<Operand>) -> Self {
+    pub fn begins_with(path: impl Into<Path>, prefix: impl Into<Operand>) -> Self {
         Condition::BeginsWith(path.into(), prefix.into())
     }
     /// `contains(path, v)`.
-    pub fn contains(path: impl Into<String>, v: impl Into<Operand>) -> Self {
+    pub fn contains(path: impl Into<Path>, v: impl Into<Operand>) -> Self {
         Condition::Contains(path.into(), v.into())
     }
     /// `attribute_type(path, tag)`, tag one of `S N B BOOL NULL L M SS NS BS`.
-    pub fn attribute_type(path: impl Into<String>, tag: &'static str) -> Self {
+    pub fn attribute_type(path: impl Into<Path>, tag: &'static str) -> Self {
         Condition::AttributeType(path.into(), tag)
     }
     /// Both conditions.
@@ -147,13 +158,12 @@ impl Condition {
 
     /// Checks the condition's own shape (before any item is read).
     pub(crate) fn validate(&self) -> Result<(), TableError> {
-        let path = |p: &str| {
-            if p.is_empty() {
-                Err(TableError::validation("invalid ConditionExpression: an attribute name is empty"))
-            } else {
-                Ok(())
+        let path = |p: &Path| p.check("ConditionExpression");
+        for o in self.operands() {
+            if let Operand::Attribute(p) = o {
+                path(p)?;
             }
-        };
+        }
         match self {
             Condition::Exists(p)
             | Condition::NotExists(p)
@@ -200,7 +210,7 @@ impl Condition {
 
     /// Evaluates against the item as it is (`None`: no item).
     pub(crate) fn eval(&self, item: Option<&Item>) -> bool {
-        let get = |p: &str| item.and_then(|i| i.get(p));
+        let get = |p: &Path| p.resolve_in(item);
         match self {
             Condition::Exists(p) => get(p).is_some(),
             Condition::NotExists(p) => get(p).is_none(),
@@ -251,6 +261,18 @@ impl Condition {
             Condition::Or(a, b) => a.eval(item) || b.eval(item),
             Condition::Not(a) => !a.eval(item),
         }
+    }
+}
+
+impl Condition {
+    /// The operands of this node (not of its children).
+    fn operands(&self) -> impl Iterator<Item = &Operand> {
+        let (a, b) = match self {
+            Condition::Compare(_, _, o) | Condition::BeginsWith(_, o) | Condition::Contains(_, o) => (Some(o), None),
+            Condition::Between(_, lo, hi) => (Some(lo), Some(hi)),
+            _ => (None, None),
+        };
+        a.into_iter().chain(b)
     }
 }
 

@@ -3,11 +3,16 @@
 //! updates with atomic counters, queries and scans with pagination, batches,
 //! transactions, TTL, and a change stream of every write.
 //!
+//! Conditions, query and scan filters and update actions name what they read or write
+//! by a document path: a plain name is a top-level attribute, a [`Path`] reaches into
+//! maps and lists (`info.dims[0]`), built step by step rather than parsed. Key
+//! attributes are always named at the top level.
+//!
 //! A tutorial, in the order a table is used:
 //!
 //! ```
 //! use localcloud::table::{
-//!     Condition, EventName, Key, KeyCondition, ReturnValues, StreamViewType, TableConfig, Update,
+//!     Condition, EventName, Key, KeyCondition, Path, ReturnValues, StreamViewType, TableConfig, Update,
 //! };
 //! use localcloud::{item, Cloud};
 //! use std::time::Duration;
@@ -19,15 +24,18 @@
 //!     .stream(StreamViewType::NewAndOldImages).ttl_attribute("expires"))?;
 //!
 //! // 2. Conditional writes: create only if absent.
-//! t.put_item(item! {"id" => "a", "ver" => 1, "size" => 120}, Condition::attribute_not_exists("id"))?;
+//! let info = item! {"w" => 600, "h" => 400};
+//! t.put_item(item! {"id" => "a", "ver" => 1, "size" => 120, "info" => info}, Condition::attribute_not_exists("id"))?;
 //! let again = t.put_item(item! {"id" => "a", "ver" => 1}, Condition::attribute_not_exists("id"));
 //! assert_eq!(again.unwrap_err().code(), "ConditionalCheckFailedException");
 //!
-//! // 3. Updates: SET and an atomic counter, returning the new values.
+//! // 3. Updates: SET (also through a document path into a map) and an atomic
+//! //    counter, returning the new values of what the update wrote.
 //! let key = item! {"id" => "a", "ver" => 1};
-//! let new = t.update_item(&key, Update::set("size", 130).and_add("views", 1)
-//!     .return_values(ReturnValues::UpdatedNew), None)?;
-//! assert_eq!(new.unwrap()["views"], 1.into());
+//! let new = t.update_item(&key, Update::set("size", 130).and_set(Path::attr("info").key("w"), 640)
+//!     .and_add("views", 1).return_values(ReturnValues::UpdatedNew), None)?.unwrap();
+//! assert_eq!(new["views"], 1.into());
+//! assert_eq!(new["info"], item! {"w" => 640}.into());
 //!
 //! // 4. Queries by partition key with a sort key condition.
 //! t.put_item(item! {"id" => "a", "ver" => 2}, None)?;
@@ -55,6 +63,7 @@ mod error;
 mod key;
 mod number;
 mod ops;
+mod path;
 mod query;
 mod state;
 mod transact;
@@ -80,6 +89,7 @@ pub use key::{
     MAX_SORT_KEY_BYTES,
 };
 pub use number::{Number, MAX_PRECISION};
+pub use path::{Path, PathElement};
 pub use query::{KeyCondition, Page, Query, Scan, MAX_PAGE_BYTES};
 pub use transact::{TransactGet, TransactWrite, MAX_TRANSACTION_ITEMS};
 pub use update::{ReturnValues, Update};

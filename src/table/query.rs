@@ -114,7 +114,8 @@ impl Query {
         self.start = Some(key);
         self
     }
-    /// Keeps only the evaluated items that pass this condition.
+    /// Keeps only the evaluated items that pass this condition (which may read
+    /// nested values through a [`Path`](super::Path)).
     pub fn filter(mut self, c: Condition) -> Self {
         self.filter = Some(c);
         self
@@ -165,7 +166,8 @@ impl Scan {
         self.start = Some(key);
         self
     }
-    /// Keeps only the evaluated items that pass this condition.
+    /// Keeps only the evaluated items that pass this condition (which may read
+    /// nested values through a [`Path`](super::Path)).
     pub fn filter(mut self, c: Condition) -> Self {
         self.filter = Some(c);
         self

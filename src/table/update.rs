@@ -1,9 +1,8 @@
 //! [`Update`]: SET / REMOVE / ADD / DELETE actions, atomic counters and return values.
 
-use std::collections::BTreeSet;
-
 use super::error::TableError;
 use super::key::Schema;
+use super::path::{self, Path};
 use super::value::{AttributeValue, Item};
 
 /// Which attributes a write returns.
@@ -16,9 +15,11 @@ pub enum ReturnValues {
     AllOld,
     /// The whole item as it is now.
     AllNew,
-    /// The updated attributes as they were.
+    /// The updated attributes as they were: for a document path, only the value at
+    /// that path, in its place in the document (`{"info": {"dims": [640]}}` for
+    /// `info.dims[0]`), as DynamoDB returns it.
     UpdatedOld,
-    /// The updated attributes as they are now.
+    /// The updated attributes as they are now (document paths as for `UpdatedOld`).
     UpdatedNew,
 }
 
@@ -33,29 +34,39 @@ enum SetValue {
 
 #[derive(Clone, Debug, PartialEq)]
 enum Action {
-    Set(String, SetValue),
-    Remove(String),
-    Add(String, AttributeValue),
-    Delete(String, AttributeValue),
+    Set(Path, SetValue),
+    Remove(Path),
+    Add(Path, AttributeValue),
+    Delete(Path, AttributeValue),
 }
 
 impl Action {
-    fn path(&self) -> &str {
+    fn path(&self) -> &Path {
         match self {
             Action::Set(p, _) | Action::Remove(p) | Action::Add(p, _) | Action::Delete(p, _) => p,
         }
     }
 }
 
-/// The actions of an `UpdateItem`, as a typed builder over top-level attributes:
-/// start with `Update::set` / `remove` / `add` / `delete`, chain with `and_set` /
-/// `and_remove` / `and_add` / `and_delete` (and `increment`, `set_if_not_exists`, …).
-/// All operands read the item as it was before the update; an update of a missing
-/// item creates it from its key.
+/// The actions of an `UpdateItem`, as a typed builder: start with `Update::set` /
+/// `remove` / `add` / `delete`, chain with `and_set` / `and_remove` / `and_add` /
+/// `and_delete` (and `increment`, `set_if_not_exists`, …). Each action takes a
+/// document path: a `&str` is a top-level attribute, a [`Path`] reaches into maps and
+/// lists. All operands, and every list index, read the item as it was before the
+/// update; an update of a missing item creates it from its key.
+///
+/// Document paths follow DynamoDB: SET of a nested path needs its map or list to
+/// exist (else `ValidationException`), replaces a list element or map entry, and
+/// appends when the index is past the end of the list; REMOVE of a list element
+/// shifts the later ones, and of a missing element does nothing; ADD and DELETE take
+/// top-level attributes only; no two actions may touch overlapping paths (`a` and
+/// `a.b`, or `a` twice; `a[0]` and `a[1]` do not overlap).
 ///
 /// ```
-/// use localcloud::table::{ReturnValues, Update};
-/// let u = Update::set("size", 130).and_add("views", 1).and_remove("draft").return_values(ReturnValues::UpdatedNew);
+/// use localcloud::table::{Path, ReturnValues, Update};
+/// let u = Update::set("size", 130).and_add("views", 1).and_remove("draft")
+///     .and_set(Path::attr("info").key("dims").index(0), 640)
+///     .return_values(ReturnValues::UpdatedNew);
 /// # let _ = u;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -76,19 +87,19 @@ macro_rules! both {
 impl Update {
     both!(
         /// An update starting with `SET path = v`.
-        set, and_set(path: impl Into<String>, v: impl Into<AttributeValue>)
+        set, and_set(path: impl Into<Path>, v: impl Into<AttributeValue>)
     );
     both!(
         /// An update starting with `REMOVE path`.
-        remove, and_remove(path: impl Into<String>)
+        remove, and_remove(path: impl Into<Path>)
     );
     both!(
         /// An update starting with `ADD path v` (an atomic counter or a set union).
-        add, and_add(path: impl Into<String>, v: impl Into<AttributeValue>)
+        add, and_add(path: impl Into<Path>, v: impl Into<AttributeValue>)
     );
     both!(
         /// An update starting with `DELETE path set` (a set difference).
-        delete, and_delete(path: impl Into<String>, set: AttributeValue)
+        delete, and_delete(path: impl Into<Path>, set: AttributeValue)
     );
 
     fn push(mut self, a: Action) -> Self {
@@ -96,36 +107,37 @@ impl Update {
         self
     }
     /// Adds `SET path = v`.
-    pub fn and_set(self, path: impl Into<String>, v: impl Into<AttributeValue>) -> Self {
+    pub fn and_set(self, path: impl Into<Path>, v: impl Into<AttributeValue>) -> Self {
         self.push(Action::Set(path.into(), SetValue::Value(v.into())))
     }
     /// Adds `SET path = if_not_exists(path, v)`.
-    pub fn set_if_not_exists(self, path: impl Into<String>, v: impl Into<AttributeValue>) -> Self {
+    pub fn set_if_not_exists(self, path: impl Into<Path>, v: impl Into<AttributeValue>) -> Self {
         self.push(Action::Set(path.into(), SetValue::IfNotExists(v.into())))
     }
-    /// Adds `SET path = path + n` (the attribute must exist and be a number).
-    pub fn increment(self, path: impl Into<String>, n: impl Into<AttributeValue>) -> Self {
+    /// Adds `SET path = path + n` (the value at `path` must exist and be a number).
+    pub fn increment(self, path: impl Into<Path>, n: impl Into<AttributeValue>) -> Self {
         self.push(Action::Set(path.into(), SetValue::Plus(n.into())))
     }
     /// Adds `SET path = path - n`.
-    pub fn decrement(self, path: impl Into<String>, n: impl Into<AttributeValue>) -> Self {
+    pub fn decrement(self, path: impl Into<Path>, n: impl Into<AttributeValue>) -> Self {
         self.push(Action::Set(path.into(), SetValue::Minus(n.into())))
     }
-    /// Adds `SET path = list_append(path, list)` (a missing attribute counts as empty).
-    pub fn list_append(self, path: impl Into<String>, list: Vec<AttributeValue>) -> Self {
+    /// Adds `SET path = list_append(path, list)` (a missing value counts as empty).
+    pub fn list_append(self, path: impl Into<Path>, list: Vec<AttributeValue>) -> Self {
         self.push(Action::Set(path.into(), SetValue::ListAppend(AttributeValue::L(list))))
     }
     /// Adds `REMOVE path`.
-    pub fn and_remove(self, path: impl Into<String>) -> Self {
+    pub fn and_remove(self, path: impl Into<Path>) -> Self {
         self.push(Action::Remove(path.into()))
     }
     /// Adds `ADD path v`: a number is added (a missing attribute counts as 0); a set is
-    /// merged in (a missing attribute counts as empty).
-    pub fn and_add(self, path: impl Into<String>, v: impl Into<AttributeValue>) -> Self {
+    /// merged in (a missing attribute counts as empty). Top-level attributes only.
+    pub fn and_add(self, path: impl Into<Path>, v: impl Into<AttributeValue>) -> Self {
         self.push(Action::Add(path.into(), v.into()))
     }
     /// Adds `DELETE path set`: the elements are taken out; an emptied set is removed.
-    pub fn and_delete(self, path: impl Into<String>, set: AttributeValue) -> Self {
+    /// Top-level attributes only.
+    pub fn and_delete(self, path: impl Into<Path>, set: AttributeValue) -> Self {
         self.push(Action::Delete(path.into(), set))
     }
     /// What the update returns (default [`ReturnValues::None`]).
@@ -134,22 +146,30 @@ impl Update {
         self
     }
 
-    /// The request's own checks: no empty, repeated or key paths; operand types.
+    /// The request's own checks: no empty, overlapping or key paths; ADD and DELETE
+    /// at the top level; operand types.
     pub(crate) fn validate(&self, schema: &Schema) -> Result<(), TableError> {
-        let mut seen = BTreeSet::new();
+        let mut paths: Vec<&Path> = self.actions.iter().map(Action::path).collect();
+        paths.sort();
+        // Sorted, a path is followed at once by any path it is a prefix of.
+        if let Some(w) = paths.windows(2).find(|w| w[0].overlaps(w[1])) {
+            return Err(TableError::validation(format!(
+                "invalid UpdateExpression: two document paths overlap with each other; must remove or rewrite one \
+                 of these paths; path one: [{}], path two: [{}]",
+                w[0], w[1]
+            )));
+        }
         for a in &self.actions {
             let p = a.path();
-            if p.is_empty() {
-                return Err(TableError::validation("invalid UpdateExpression: an attribute name is empty"));
-            }
-            if !seen.insert(p) {
-                return Err(TableError::validation(format!(
-                    "invalid UpdateExpression: two document paths overlap with each other: [{p}]"
-                )));
-            }
-            if schema.is_key(p) {
+            p.check("UpdateExpression")?;
+            if schema.is_key(p.attribute()) {
                 return Err(TableError::validation(format!(
                     "cannot update attribute {p}: this attribute is part of the key"
+                )));
+            }
+            if matches!(a, Action::Add(..) | Action::Delete(..)) && !p.is_top_level() {
+                return Err(TableError::validation(format!(
+                    "invalid UpdateExpression: ADD and DELETE take a top-level attribute, not the document path {p}"
                 )));
             }
             match a {
@@ -174,7 +194,7 @@ impl Update {
             match a {
                 Action::Set(_, SetValue::Value(v) | SetValue::IfNotExists(v) | SetValue::ListAppend(v))
                 | Action::Add(_, v)
-                | Action::Delete(_, v) => v.validate(p, 0)?,
+                | Action::Delete(_, v) => v.validate(&p.to_string(), 0)?,
                 _ => {}
             }
         }
@@ -182,10 +202,19 @@ impl Update {
     }
 
     /// The new item, and the paths the update touched.
-    pub(crate) fn apply(&self, old: Option<&Item>, base: Item) -> Result<(Item, Vec<String>), TableError> {
+    pub(crate) fn apply(&self, old: Option<&Item>, base: Item) -> Result<(Item, Vec<Path>), TableError> {
         let mut new = base;
-        let get = |p: &str| old.and_then(|o| o.get(p));
-        for a in &self.actions {
+        let get = |p: &Path| p.resolve_in(old);
+        // SET, ADD and DELETE first, in path order, so that appends past the end of a
+        // list land in index order; then REMOVE from the last path back, so that a
+        // removed element shifts none still to be removed. SET only replaces or
+        // appends, so every index keeps naming a position in the list as it was.
+        let mut order: Vec<&Action> = self.actions.iter().collect();
+        order.sort_by(|a, b| {
+            let (ra, rb) = (matches!(a, Action::Remove(_)), matches!(b, Action::Remove(_)));
+            ra.cmp(&rb).then_with(|| if ra { b.path().cmp(a.path()) } else { a.path().cmp(b.path()) })
+        });
+        for a in order {
             match a {
                 Action::Set(p, sv) => {
                     let v = match sv {
@@ -214,11 +243,9 @@ impl Update {
                         },
                         SetValue::ListAppend(other) => return Err(type_error("list_append", other)),
                     };
-                    new.insert(p.clone(), v);
+                    p.set(&mut new, v, old)?;
                 }
-                Action::Remove(p) => {
-                    new.remove(p);
-                }
+                Action::Remove(p) => p.remove(&mut new, old)?,
                 Action::Add(p, v) => {
                     let merged = match (get(p), v) {
                         (None, v) => v.clone(),
@@ -234,7 +261,7 @@ impl Update {
                         }
                         (Some(c), _) => return Err(type_error("ADD", c)),
                     };
-                    new.insert(p.clone(), merged);
+                    new.insert(p.attribute().to_owned(), merged);
                 }
                 Action::Delete(p, v) => {
                     let left = match (get(p), v) {
@@ -258,16 +285,16 @@ impl Update {
                     };
                     match left {
                         Some(v) if !empty => {
-                            new.insert(p.clone(), v);
+                            new.insert(p.attribute().to_owned(), v);
                         }
                         _ => {
-                            new.remove(p);
+                            new.remove(p.attribute());
                         }
                     }
                 }
             }
         }
-        Ok((new, self.actions.iter().map(|a| a.path().to_owned()).collect()))
+        Ok((new, self.actions.iter().map(|a| a.path().clone()).collect()))
     }
 }
 
@@ -278,11 +305,11 @@ fn type_error(op: &str, v: &AttributeValue) -> TableError {
     ))
 }
 
-/// What a write returns, per [`ReturnValues`].
-pub(crate) fn returned(rv: ReturnValues, old: Option<&Item>, new: Option<&Item>, touched: &[String]) -> Option<Item> {
+/// What a write returns, per [`ReturnValues`]: the `UPDATED_*` values are the item
+/// projected onto the paths the update touched.
+pub(crate) fn returned(rv: ReturnValues, old: Option<&Item>, new: Option<&Item>, touched: &[Path]) -> Option<Item> {
     let pick = |item: Option<&Item>| {
-        let item = item?;
-        let m: Item = touched.iter().filter_map(|p| item.get(p).map(|v| (p.clone(), v.clone()))).collect();
+        let m = path::project(item?, touched);
         (!m.is_empty()).then_some(m)
     };
     match rv {
