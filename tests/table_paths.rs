@@ -248,8 +248,10 @@ fn if_not_exists_list_append_and_increment_work_on_nested_paths() {
     t.update_item(&key(), Update::remove("x").increment(views.clone(), 4), None).unwrap();
     t.update_item(&key(), Update::remove("x").decrement(views.clone(), 2).list_append(dims(), vec![3.into()]), None)
         .unwrap();
-    t.update_item(&key(), Update::remove("x").list_append(Path::attr("info").key("new"), vec![1.into()]), None)
-        .unwrap();
+    let new = Path::attr("info").key("new");
+    let err = t.update_item(&key(), Update::remove("x").list_append(new.clone(), vec![1.into()]), None).unwrap_err();
+    assert_eq!(err.code(), "ValidationException");
+    t.update_item(&key(), Update::remove("x").list_append_or_new(new, vec![1.into()]), None).unwrap();
     assert_eq!(
         get(&t)["info"],
         item! {"dims" => list(&[640, 480, 3]), "kind" => "png", "views" => 3, "new" => list(&[1])}.into()

@@ -101,9 +101,34 @@ fn set_if_not_exists_keeps_an_existing_value() {
 #[test]
 fn list_append_extends_a_list() {
     let (_c, t) = table();
-    t.update_item(&key(), Update::remove("x").list_append("l", vec![1.into()]), None).unwrap();
+    t.update_item(&key(), Update::set("l", AttributeValue::L(vec![1.into()])), None).unwrap();
     t.update_item(&key(), Update::remove("x").list_append("l", vec![2.into()]), None).unwrap();
     assert_eq!(get(&t)["l"], AttributeValue::L(vec![1.into(), 2.into()]));
+}
+
+#[test]
+fn list_append_to_a_missing_list_is_refused_unless_asked_to_start_it() {
+    let (_c, t) = table();
+    t.update_item(&key(), Update::set("n", 1), None).unwrap();
+    let before = get(&t);
+    // As on DynamoDB: list_append reads the list, and a missing one is an error.
+    let err = t.update_item(&key(), Update::remove("x").list_append("l", vec![1.into()]), None).unwrap_err();
+    assert_eq!(err.code(), "ValidationException");
+    assert_eq!(get(&t), before);
+    // list_append(if_not_exists(l, []), …) starts it.
+    t.update_item(&key(), Update::remove("x").list_append_or_new("l", vec![1.into()]), None).unwrap();
+    t.update_item(&key(), Update::remove("x").list_append_or_new("l", vec![2.into()]), None).unwrap();
+    assert_eq!(get(&t)["l"], AttributeValue::L(vec![1.into(), 2.into()]));
+}
+
+#[test]
+fn an_increment_of_a_missing_attribute_is_refused_while_add_counts_from_zero() {
+    let (_c, t) = table();
+    let err = t.update_item(&key(), Update::remove("x").increment("views", 1), None).unwrap_err();
+    assert_eq!(err.code(), "ValidationException");
+    assert!(t.get_item(&key()).unwrap().is_none(), "nothing was written");
+    t.update_item(&key(), Update::add("views", 1), None).unwrap();
+    assert_eq!(get(&t)["views"], AttributeValue::from(1));
 }
 
 #[test]

@@ -29,7 +29,11 @@ enum SetValue {
     IfNotExists(AttributeValue),
     Plus(AttributeValue),
     Minus(AttributeValue),
-    ListAppend(AttributeValue),
+    /// `or_new`: a missing list counts as empty (`if_not_exists(path, [])`).
+    ListAppend {
+        tail: AttributeValue,
+        or_new: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -122,9 +126,16 @@ impl Update {
     pub fn decrement(self, path: impl Into<Path>, n: impl Into<AttributeValue>) -> Self {
         self.push(Action::Set(path.into(), SetValue::Minus(n.into())))
     }
-    /// Adds `SET path = list_append(path, list)` (a missing value counts as empty).
+    /// Adds `SET path = list_append(path, list)`. The list must exist: a missing one is
+    /// a `ValidationException`, as on DynamoDB; [`list_append_or_new`](Self::list_append_or_new)
+    /// starts it.
     pub fn list_append(self, path: impl Into<Path>, list: Vec<AttributeValue>) -> Self {
-        self.push(Action::Set(path.into(), SetValue::ListAppend(AttributeValue::L(list))))
+        self.push(Action::Set(path.into(), SetValue::ListAppend { tail: AttributeValue::L(list), or_new: false }))
+    }
+    /// Adds `SET path = list_append(if_not_exists(path, []), list)`: appends, starting
+    /// the list when it is missing.
+    pub fn list_append_or_new(self, path: impl Into<Path>, list: Vec<AttributeValue>) -> Self {
+        self.push(Action::Set(path.into(), SetValue::ListAppend { tail: AttributeValue::L(list), or_new: true }))
     }
     /// Adds `REMOVE path`.
     pub fn and_remove(self, path: impl Into<Path>) -> Self {
@@ -192,7 +203,10 @@ impl Update {
                 _ => {}
             }
             match a {
-                Action::Set(_, SetValue::Value(v) | SetValue::IfNotExists(v) | SetValue::ListAppend(v))
+                Action::Set(
+                    _,
+                    SetValue::Value(v) | SetValue::IfNotExists(v) | SetValue::ListAppend { tail: v, .. },
+                )
                 | Action::Add(_, v)
                 | Action::Delete(_, v) => v.validate(&p.to_string(), 0)?,
                 _ => {}
@@ -202,6 +216,9 @@ impl Update {
     }
 
     /// The new item, and the paths the update touched.
+    ///
+    /// Errors: `ValidationException` for an operand that reads a missing attribute
+    /// (`path + n`, `list_append`), a type mismatch, or an invalid document path.
     pub(crate) fn apply(&self, old: Option<&Item>, base: Item) -> Result<(Item, Vec<Path>), TableError> {
         let mut new = base;
         let get = |p: &Path| p.resolve_in(old);
@@ -221,11 +238,7 @@ impl Update {
                         SetValue::Value(v) => v.clone(),
                         SetValue::IfNotExists(v) => get(p).cloned().unwrap_or_else(|| v.clone()),
                         SetValue::Plus(n) | SetValue::Minus(n) => {
-                            let cur = get(p).ok_or_else(|| {
-                                TableError::validation(
-                                    "the provided expression refers to an attribute that does not exist in the item",
-                                )
-                            })?;
+                            let cur = get(p).ok_or_else(missing)?;
                             match (cur, n) {
                                 (AttributeValue::N(c), AttributeValue::N(n)) => {
                                     let n = if matches!(sv, SetValue::Minus(_)) { n.negated() } else { n.clone() };
@@ -234,14 +247,15 @@ impl Update {
                                 (c, _) => return Err(type_error("+/-", c)),
                             }
                         }
-                        SetValue::ListAppend(AttributeValue::L(tail)) => match get(p) {
-                            None => AttributeValue::L(tail.clone()),
+                        SetValue::ListAppend { tail: AttributeValue::L(tail), or_new } => match get(p) {
+                            None if *or_new => AttributeValue::L(tail.clone()),
+                            None => return Err(missing()),
                             Some(AttributeValue::L(head)) => {
                                 AttributeValue::L(head.iter().chain(tail.iter()).cloned().collect())
                             }
                             Some(other) => return Err(type_error("list_append", other)),
                         },
-                        SetValue::ListAppend(other) => return Err(type_error("list_append", other)),
+                        SetValue::ListAppend { tail, .. } => return Err(type_error("list_append", tail)),
                     };
                     p.set(&mut new, v, old)?;
                 }
@@ -296,6 +310,11 @@ impl Update {
         }
         Ok((new, self.actions.iter().map(|a| a.path().clone()).collect()))
     }
+}
+
+/// An operand read an attribute the item does not have.
+fn missing() -> TableError {
+    TableError::validation("the provided expression refers to an attribute that does not exist in the item")
 }
 
 fn type_error(op: &str, v: &AttributeValue) -> TableError {
