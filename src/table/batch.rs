@@ -155,19 +155,16 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         let total = requests.len();
-        let mut requests = requests.into_iter();
-        let mut n = 0;
-        for k in parsed {
-            let Some(r) = requests.next() else { break };
-            let new = match &r {
-                WriteRequest::Put(item) => Some(item),
-                WriteRequest::Delete(_) => None,
+        let mut pending = requests.into_iter().zip(parsed).enumerate();
+        while let Some((n, (r, k))) = pending.next() {
+            let after = match &r {
+                WriteRequest::Put(item) => item_size(item),
+                WriteRequest::Delete(_) => 0,
             };
-            let bytes = size_of(st.items.get(&k).map(|a| &**a)).max(new.map_or(0, item_size));
+            let bytes = size_of(st.items.get(&k).map(|a| &**a)).max(after);
             if !st.try_charge(sh, Capacity::Write, capacity::write(bytes), now) {
-                let mut unprocessed = vec![r];
-                unprocessed.extend(requests);
                 throttled(&mut st.counters, n, total)?;
+                let unprocessed = std::iter::once(r).chain(pending.map(|(_, (r, _))| r)).collect();
                 return Ok(BatchWriteOutput { unprocessed });
             }
             let new = match r {
@@ -175,7 +172,6 @@ impl Table {
                 WriteRequest::Delete(_) => None,
             };
             st.commit(sh, k, new, now, Origin::BatchWrite);
-            n += 1;
         }
         Ok(BatchWriteOutput { unprocessed: Vec::new() })
     }

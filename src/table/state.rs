@@ -167,7 +167,13 @@ impl TableState {
 
     /// Consumes `cost` for a single-item call, query or scan:
     /// `ProvisionedThroughputExceededException` (and a throttled request) when it does not fit.
-    pub(crate) fn charge(&mut self, sh: &TableShared, kind: Capacity, cost: Units, now: Timestamp) -> Result<(), TableError> {
+    pub(crate) fn charge(
+        &mut self,
+        sh: &TableShared,
+        kind: Capacity,
+        cost: Units,
+        now: Timestamp,
+    ) -> Result<(), TableError> {
         if self.try_charge(sh, kind, cost, now) {
             Ok(())
         } else {

@@ -133,7 +133,9 @@ fn charge_all(
                 if refused[i] {
                     CancellationReason {
                         code: "ProvisionedThroughputExceeded",
-                        message: Some("the level of configured provisioned throughput for the table was exceeded".into()),
+                        message: Some(
+                            "the level of configured provisioned throughput for the table was exceeded".into(),
+                        ),
                     }
                 } else {
                     CancellationReason::none()
