@@ -199,11 +199,11 @@ impl TableConfig {
     /// use localcloud::table::{Key, TableConfig};
     /// use localcloud::{item, Cloud};
     /// let cloud = Cloud::builder().manual_clock().throttling(true).build();
-    /// let t = cloud.create_table("t", TableConfig::new(Key::string("id")).throughput(10, 1))?;
+    /// let t = cloud.create_table("tbl", TableConfig::new(Key::string("id")).throughput(10, 1))?;
     /// t.put_item(item! {"id" => "a"}, None)?;
     /// let err = t.put_item(item! {"id" => "b"}, None).unwrap_err();
     /// assert_eq!(err.code(), "ProvisionedThroughputExceededException");
-    /// assert_eq!(cloud.metrics().value("AWS/DynamoDB", "t", "ConsumedWriteCapacityUnits"), Some(1.0));
+    /// assert_eq!(cloud.metrics().value("AWS/DynamoDB", "tbl", "ConsumedWriteCapacityUnits"), Some(1.0));
     /// # Ok::<(), localcloud::table::TableError>(())
     /// ```
     pub fn throughput(mut self, read_units_per_sec: u32, write_units_per_sec: u32) -> Self {
