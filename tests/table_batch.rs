@@ -13,7 +13,7 @@ fn cloud(throttling: bool) -> Cloud {
 }
 
 fn table(c: &Cloud, name: &str) -> Table {
-    c.create_table(name, TableConfig::new(Key::string("id")).stream(StreamViewType::NewAndOldImages).throughput(4, 2))
+    c.create_table(name, TableConfig::new(Key::string("id")).stream(StreamViewType::NewAndOldImages).throughput(2, 2))
         .unwrap()
 }
 
@@ -68,7 +68,7 @@ fn batch_get_returns_found_items() {
 #[test]
 fn under_throttling_a_batch_returns_unprocessed_items_to_retry() {
     let c = cloud(true);
-    let t = table(&c, "tbl"); // 2 writes/s, 4 reads/s
+    let t = table(&c, "tbl"); // 2 WCU/s: 2 small writes; 2 RCU/s: 4 small eventually consistent reads
     let out = t.batch_write(puts(5)).unwrap();
     assert_eq!(out.unprocessed_items().len(), 3);
     assert_eq!(t.item_count(), 2);

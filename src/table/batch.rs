@@ -3,9 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use super::capacity::{self, size_of};
 use super::error::TableError;
-use super::state::Origin;
-use super::value::{validate_item, Item};
+use super::state::{Capacity, Counters, Origin};
+use super::value::{item_size, validate_item, Item};
 use super::Table;
 
 /// Most keys in one batch get.
@@ -49,7 +50,7 @@ impl BatchGetOutput {
     pub fn items(&self) -> &[Item] {
         &self.items
     }
-    /// Keys not read because the table's read throughput was used up.
+    /// Keys not read because the table's read capacity for this second was used up.
     pub fn unprocessed_keys(&self) -> &[Item] {
         &self.unprocessed
     }
@@ -62,7 +63,7 @@ pub struct BatchWriteOutput {
 }
 
 impl BatchWriteOutput {
-    /// Requests not applied because the table's write throughput was used up.
+    /// Requests not applied because the table's write capacity for this second was used up.
     pub fn unprocessed_items(&self) -> &[WriteRequest] {
         &self.unprocessed
     }
@@ -75,12 +76,26 @@ fn check_count(n: usize, max: usize, what: &str) -> Result<(), TableError> {
     Ok(())
 }
 
+/// Counts a batch that left entries unprocessed as one throttled request; a batch that
+/// processed none of its `total` entries fails as a whole, as in DynamoDB.
+fn throttled(counters: &mut Counters, processed: usize, total: usize) -> Result<(), TableError> {
+    if processed < total {
+        counters.throttled_requests += 1;
+    }
+    if processed == 0 {
+        return Err(TableError::ProvisionedThroughputExceeded);
+    }
+    Ok(())
+}
+
 impl Table {
-    /// Reads up to 100 items by key. Under throttling emulation the keys beyond the
-    /// table's remaining read throughput come back in
+    /// Reads up to 100 items by key, each billed as its own read (rounded up to 4 KB on
+    /// its own; a missing item pays the minimum). Under throttling emulation the keys
+    /// beyond the table's remaining read capacity come back in
     /// [`unprocessed_keys`](BatchGetOutput::unprocessed_keys).
     ///
-    /// Errors: `ValidationException` for 0 or more than 100 keys, a bad key, or a key twice.
+    /// Errors: `ValidationException` for 0 or more than 100 keys, a bad key, or a key
+    /// twice; `ProvisionedThroughputExceededException` when no key could be read.
     pub fn batch_get(&self, keys: Vec<Item>) -> Result<BatchGetOutput, TableError> {
         check_count(keys.len(), MAX_BATCH_GET, "get")?;
         let sh = &*self.shared;
@@ -96,17 +111,28 @@ impl Table {
         let now = sh.clock.now();
         let mut st = sh.state.lock();
         st.check_live(sh)?;
-        let n = st.admit(sh, false, parsed.len(), now);
-        let items = parsed[..n].iter().filter_map(|k| st.items.get(k).map(|a| (**a).clone())).collect();
+        let mut items = Vec::with_capacity(parsed.len());
+        let mut n = 0;
+        for k in &parsed {
+            let found = st.items.get(k).map(|a| (**a).clone());
+            if !st.try_charge(sh, Capacity::Read, capacity::read(size_of(found.as_ref()), sh.read_kind), now) {
+                break;
+            }
+            items.extend(found);
+            n += 1;
+        }
+        throttled(&mut st.counters, n, parsed.len())?;
         Ok(BatchGetOutput { items, unprocessed: keys[n..].to_vec() })
     }
 
-    /// Applies up to 25 puts and deletes (each atomically, the batch not). Under
-    /// throttling emulation the requests beyond the table's remaining write throughput
-    /// come back in [`unprocessed_items`](BatchWriteOutput::unprocessed_items).
+    /// Applies up to 25 puts and deletes (each atomically, the batch not), each billed
+    /// as its own write. Under throttling emulation the requests beyond the table's
+    /// remaining write capacity come back in
+    /// [`unprocessed_items`](BatchWriteOutput::unprocessed_items).
     ///
     /// Errors: `ValidationException` for 0 or more than 25 requests, a bad item or key,
-    /// or two requests for one key.
+    /// or two requests for one key; `ProvisionedThroughputExceededException` when no
+    /// request could be applied.
     pub fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<BatchWriteOutput, TableError> {
         check_count(requests.len(), MAX_BATCH_WRITE, "write")?;
         let sh = &*self.shared;
@@ -128,16 +154,25 @@ impl Table {
         let now = sh.clock.now();
         let mut st = sh.state.lock();
         st.check_live(sh)?;
-        let n = st.admit(sh, true, requests.len(), now);
-        let mut rest = requests;
-        let unprocessed = rest.split_off(n);
-        for (r, k) in rest.into_iter().zip(parsed) {
+        let total = requests.len();
+        let mut pending = requests.into_iter().zip(parsed).enumerate();
+        while let Some((n, (r, k))) = pending.next() {
+            let after = match &r {
+                WriteRequest::Put(item) => item_size(item),
+                WriteRequest::Delete(_) => 0,
+            };
+            let bytes = size_of(st.items.get(&k).map(|a| &**a)).max(after);
+            if !st.try_charge(sh, Capacity::Write, capacity::write(bytes), now) {
+                throttled(&mut st.counters, n, total)?;
+                let unprocessed = std::iter::once(r).chain(pending.map(|(_, (r, _))| r)).collect();
+                return Ok(BatchWriteOutput { unprocessed });
+            }
             let new = match r {
                 WriteRequest::Put(item) => Some(item),
                 WriteRequest::Delete(_) => None,
             };
             st.commit(sh, k, new, now, Origin::BatchWrite);
         }
-        Ok(BatchWriteOutput { unprocessed })
+        Ok(BatchWriteOutput { unprocessed: Vec::new() })
     }
 }

@@ -17,6 +17,12 @@ pub const MAX_SORT_KEY_BYTES: usize = 1024;
 pub const DEFAULT_SHARD_ROLLOVER: Duration = Duration::from_secs(4 * 3600);
 /// How often, by default, the TTL sweep looks for expired items.
 pub const DEFAULT_TTL_SWEEP: Duration = Duration::from_secs(60);
+/// Read capacity units per second a table admits by default under throttling emulation
+/// (what one DynamoDB partition serves).
+pub const DEFAULT_READ_CAPACITY: u32 = 3000;
+/// Write capacity units per second a table admits by default under throttling emulation
+/// (what one DynamoDB partition serves).
+pub const DEFAULT_WRITE_CAPACITY: u32 = 1000;
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -132,6 +138,7 @@ pub struct TableConfig {
     pub(crate) shard_rollover: Duration,
     pub(crate) read_per_sec: u32,
     pub(crate) write_per_sec: u32,
+    pub(crate) consistent_reads: bool,
 }
 
 impl TableConfig {
@@ -144,8 +151,9 @@ impl TableConfig {
             ttl_attribute: None,
             ttl_sweep: DEFAULT_TTL_SWEEP,
             shard_rollover: DEFAULT_SHARD_ROLLOVER,
-            read_per_sec: 3000,
-            write_per_sec: 1000,
+            read_per_sec: DEFAULT_READ_CAPACITY,
+            write_per_sec: DEFAULT_WRITE_CAPACITY,
+            consistent_reads: false,
         }
     }
     /// Adds a sort key: items are then keyed by (partition, sort).
@@ -175,12 +183,40 @@ impl TableConfig {
         self.shard_rollover = every;
         self
     }
-    /// Items per second the table admits for reads and writes when the cloud is built
-    /// with [`throttling`](crate::CloudBuilder::throttling) (default 3,000 and 1,000,
-    /// a partition's limits). Each item read or written counts as one.
-    pub fn throughput(mut self, reads_per_sec: u32, writes_per_sec: u32) -> Self {
-        self.read_per_sec = reads_per_sec;
-        self.write_per_sec = writes_per_sec;
+    /// The read and write capacity units per second the table admits when the cloud is
+    /// built with [`throttling`](crate::CloudBuilder::throttling) (default
+    /// [`DEFAULT_READ_CAPACITY`] and [`DEFAULT_WRITE_CAPACITY`], what one DynamoDB
+    /// partition serves). Units are billed as DynamoDB bills them: a write 1 unit per
+    /// started KB of the item (the larger of before and after; a failed conditional write
+    /// pays too), a read 1 unit per started 4 KB, half of that unless
+    /// [`consistent_reads`](Self::consistent_reads), transactions twice; a query or scan
+    /// page pays for the total size of the items it evaluated. A call past the second's
+    /// budget fails with `ProvisionedThroughputExceededException`; a batch returns the
+    /// entries it did not get to as unprocessed. The first call of a second is always
+    /// admitted, so an item larger than the budget is slowed, not refused forever.
+    ///
+    /// ```
+    /// use localcloud::table::{Key, TableConfig};
+    /// use localcloud::{item, Cloud};
+    /// let cloud = Cloud::builder().manual_clock().throttling(true).build();
+    /// let t = cloud.create_table("tbl", TableConfig::new(Key::string("id")).throughput(10, 1))?;
+    /// t.put_item(item! {"id" => "a"}, None)?;
+    /// let err = t.put_item(item! {"id" => "b"}, None).unwrap_err();
+    /// assert_eq!(err.code(), "ProvisionedThroughputExceededException");
+    /// assert_eq!(cloud.metrics().value("AWS/DynamoDB", "tbl", "ConsumedWriteCapacityUnits"), Some(1.0));
+    /// # Ok::<(), localcloud::table::TableError>(())
+    /// ```
+    pub fn throughput(mut self, read_units_per_sec: u32, write_units_per_sec: u32) -> Self {
+        self.read_per_sec = read_units_per_sec;
+        self.write_per_sec = write_units_per_sec;
+        self
+    }
+    /// Bills reads outside transactions as strongly consistent (1 read unit per started
+    /// 4 KB) instead of eventually consistent (half a unit, DynamoDB's default). Reads
+    /// here always see the latest write either way; this only sets the charge, for a
+    /// table whose reads pass `ConsistentRead = true` in the program being modelled.
+    pub fn consistent_reads(mut self, on: bool) -> Self {
+        self.consistent_reads = on;
         self
     }
     /// The partition key.
@@ -214,7 +250,7 @@ impl TableConfig {
             return Err(TableError::validation("the shard rollover must be between 1 minute and 24 hours"));
         }
         if self.read_per_sec == 0 || self.write_per_sec == 0 {
-            return Err(TableError::validation("throughput must be at least 1 item per second"));
+            return Err(TableError::validation("throughput must be at least 1 capacity unit per second"));
         }
         Ok(())
     }

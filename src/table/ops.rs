@@ -1,11 +1,12 @@
 //! Single-item operations (put, get, update, delete), query and scan.
 
+use super::capacity::{self, size_of};
 use super::condition::Condition;
 use super::error::TableError;
 use super::query::{self, Page, Query, Scan};
-use super::state::Origin;
+use super::state::{Capacity, Origin};
 use super::update::{returned, Update};
-use super::value::{validate_item, Item};
+use super::value::{item_size, validate_item, Item};
 use super::Table;
 
 impl Table {
@@ -25,20 +26,23 @@ impl Table {
         let now = sh.clock.now();
         let mut st = sh.state.lock();
         st.check_live(sh)?;
-        st.admit_one(sh, true, now)?;
-        st.check_condition(cond.as_ref(), &key)?;
+        let held = st.condition_holds(cond.as_ref(), &key);
+        let bytes = size_of(st.items.get(&key).map(|a| &**a)).max(item_size(&item));
+        st.charge_write(sh, bytes, held, now)?;
         Ok(st.commit(sh, key, Some(item), now, Origin::Put))
     }
 
-    /// The item with this key (exactly the key attributes), read consistently.
+    /// The item with this key (exactly the key attributes), read consistently (billed
+    /// as [`TableConfig::consistent_reads`](super::TableConfig::consistent_reads) says).
     pub fn get_item(&self, key: &Item) -> Result<Option<Item>, TableError> {
         let sh = &*self.shared;
         let key = sh.schema.key_of(key)?;
         let now = sh.clock.now();
         let mut st = sh.state.lock();
         st.check_live(sh)?;
-        st.admit_one(sh, false, now)?;
-        Ok(st.items.get(&key).map(|a| (**a).clone()))
+        let found = st.items.get(&key).map(|a| (**a).clone());
+        st.charge(sh, Capacity::Read, capacity::read(size_of(found.as_ref()), sh.read_kind), now)?;
+        Ok(found)
     }
 
     /// Applies `update` to the item with this key (creating it from the key if it is
@@ -60,13 +64,21 @@ impl Table {
         let now = sh.clock.now();
         let mut st = sh.state.lock();
         st.check_live(sh)?;
-        st.admit_one(sh, true, now)?;
-        st.check_condition(cond.as_ref(), &key)?;
+        let held = st.condition_holds(cond.as_ref(), &key);
         let old = st.items.get(&key).map(|a| &**a);
-        let base = old.cloned().unwrap_or_else(|| sh.schema.key_item(&key));
-        let (new, touched) = update.apply(old, base)?;
-        validate_item(&new)?;
-        let out = returned(update.return_values, old, Some(&new), &touched);
+        let applied = match held {
+            Ok(()) => {
+                let base = old.cloned().unwrap_or_else(|| sh.schema.key_item(&key));
+                let (new, touched) = update.apply(old, base)?;
+                validate_item(&new)?;
+                let out = returned(update.return_values, old, Some(&new), &touched);
+                Some((new, out))
+            }
+            Err(_) => None,
+        };
+        let bytes = size_of(old).max(applied.as_ref().map_or(0, |(new, _)| item_size(new)));
+        st.charge_write(sh, bytes, held, now)?;
+        let Some((new, out)) = applied else { return Err(TableError::ConditionalCheckFailed) };
         st.commit(sh, key, Some(new), now, Origin::Update);
         Ok(out)
     }
@@ -83,21 +95,23 @@ impl Table {
         let now = sh.clock.now();
         let mut st = sh.state.lock();
         st.check_live(sh)?;
-        st.admit_one(sh, true, now)?;
-        st.check_condition(cond.as_ref(), &key)?;
+        let held = st.condition_holds(cond.as_ref(), &key);
+        let bytes = size_of(st.items.get(&key).map(|a| &**a));
+        st.charge_write(sh, bytes, held, now)?;
         Ok(st.commit(sh, key, None, now, Origin::Delete))
     }
 
     /// One page of a query: the items of one partition in sort key order (or reversed),
-    /// up to the limit or 1 MB; continue from [`Page::last_evaluated_key`].
+    /// up to the limit or 1 MB; continue from [`Page::last_evaluated_key`]. The page is
+    /// billed on the total size of the items it evaluated, filtered out or not.
     pub fn query(&self, q: impl Into<Query>) -> Result<Page, TableError> {
         let q = q.into();
         let sh = &*self.shared;
         let now = sh.clock.now();
         let mut st = sh.state.lock();
         st.check_live(sh)?;
-        st.admit_one(sh, false, now)?;
         let page = query::query(sh, &st, &q)?;
+        st.charge(sh, Capacity::Read, capacity::read(page.read_bytes, sh.read_kind), now)?;
         st.counters.returned_items += page.count() as u64;
         Ok(page)
     }
@@ -113,8 +127,8 @@ impl Table {
         let now = sh.clock.now();
         let mut st = sh.state.lock();
         st.check_live(sh)?;
-        st.admit_one(sh, false, now)?;
         let page = query::scan(sh, &st, &s)?;
+        st.charge(sh, Capacity::Read, capacity::read(page.read_bytes, sh.read_kind), now)?;
         st.counters.returned_items += page.count() as u64;
         Ok(page)
     }

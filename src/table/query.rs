@@ -180,6 +180,8 @@ pub struct Page {
     items: Vec<Item>,
     scanned: usize,
     last_evaluated_key: Option<Item>,
+    /// The total size of the evaluated items: what the page is billed on.
+    pub(crate) read_bytes: usize,
 }
 
 impl Page {
@@ -233,6 +235,7 @@ fn collect<'a>(
             break;
         }
     }
+    page.read_bytes = bytes;
     page
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use super::capacity::{ReadKind, Units};
 use super::change::log::ChangeLog;
 use super::change::record::{EventName, UserIdentity};
 use super::condition::{self, Condition};
@@ -26,23 +27,35 @@ pub(crate) struct TableShared {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) journal: Arc<Journal>,
     pub(crate) throttling: bool,
+    /// Read capacity units per second (under throttling emulation).
     pub(crate) reads_per_sec: u32,
+    /// Write capacity units per second (under throttling emulation).
     pub(crate) writes_per_sec: u32,
+    /// How the table's reads outside transactions are billed.
+    pub(crate) read_kind: ReadKind,
     pub(crate) state: Mutex<TableState>,
 }
 
+/// The capacity used in the current second, against the table's per-second budget.
 #[derive(Default)]
 pub(crate) struct Throttle {
     second: u64,
-    reads: u32,
-    writes: u32,
+    reads: Units,
+    writes: Units,
+}
+
+/// Which budget a charge draws on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Capacity {
+    Read,
+    Write,
 }
 
 /// Running totals behind the table's CloudWatch metrics, kept under the table's lock.
 #[derive(Default)]
 pub(crate) struct Counters {
-    pub(crate) consumed_reads: u64,
-    pub(crate) consumed_writes: u64,
+    pub(crate) consumed_reads: Units,
+    pub(crate) consumed_writes: Units,
     pub(crate) throttled_requests: u64,
     pub(crate) conditional_check_failed: u64,
     pub(crate) ttl_deleted: u64,
@@ -111,43 +124,79 @@ impl TableState {
         }
     }
 
-    /// How many of `n` item reads or writes the table admits now (all of them unless
-    /// the cloud emulates throttling).
-    pub(crate) fn admit(&mut self, sh: &TableShared, write: bool, n: usize, now: Timestamp) -> usize {
-        let take = if sh.throttling { self.throttled_take(sh, write, n, now) } else { n };
-        if write {
-            self.counters.consumed_writes += take as u64;
-        } else {
-            self.counters.consumed_reads += take as u64;
+    /// Whether a charge of `cost` fits in what is left of this second's budget (always,
+    /// unless the cloud emulates throttling). The first charge of a second always fits, so
+    /// an item larger than a second's budget is slow, not refused forever.
+    pub(crate) fn fits(&mut self, sh: &TableShared, kind: Capacity, cost: Units, now: Timestamp) -> bool {
+        if !sh.throttling {
+            return true;
         }
-        if take < n {
-            self.counters.throttled_requests += 1;
-        }
-        take
-    }
-
-    fn throttled_take(&mut self, sh: &TableShared, write: bool, n: usize, now: Timestamp) -> usize {
         let second = now.as_millis() / 1000;
         if self.throttle.second != second {
-            self.throttle = Throttle { second, reads: 0, writes: 0 };
+            self.throttle = Throttle { second, ..Throttle::default() };
         }
-        let (used, limit) = if write {
-            (&mut self.throttle.writes, sh.writes_per_sec)
-        } else {
-            (&mut self.throttle.reads, sh.reads_per_sec)
+        let (used, limit) = match kind {
+            Capacity::Read => (self.throttle.reads, sh.reads_per_sec),
+            Capacity::Write => (self.throttle.writes, sh.writes_per_sec),
         };
-        let take = n.min(limit.saturating_sub(*used) as usize);
-        *used += take as u32;
-        take
+        used == Units::ZERO || used + cost <= Units::whole(limit)
     }
 
-    /// Like [`admit`](Self::admit) for one item: `ProvisionedThroughputExceededException` when refused.
-    pub(crate) fn admit_one(&mut self, sh: &TableShared, write: bool, now: Timestamp) -> Result<(), TableError> {
-        if self.admit(sh, write, 1, now) == 1 {
+    /// Counts `cost` as consumed (after [`fits`](Self::fits) said yes, at the same instant).
+    pub(crate) fn consume(&mut self, kind: Capacity, cost: Units) {
+        match kind {
+            Capacity::Read => {
+                self.throttle.reads += cost;
+                self.counters.consumed_reads += cost;
+            }
+            Capacity::Write => {
+                self.throttle.writes += cost;
+                self.counters.consumed_writes += cost;
+            }
+        }
+    }
+
+    /// Consumes `cost` if it fits; says whether it did (for one entry of a batch).
+    pub(crate) fn try_charge(&mut self, sh: &TableShared, kind: Capacity, cost: Units, now: Timestamp) -> bool {
+        let fits = self.fits(sh, kind, cost, now);
+        if fits {
+            self.consume(kind, cost);
+        }
+        fits
+    }
+
+    /// Consumes `cost` for a single-item call, query or scan:
+    /// `ProvisionedThroughputExceededException` (and a throttled request) when it does not fit.
+    pub(crate) fn charge(
+        &mut self,
+        sh: &TableShared,
+        kind: Capacity,
+        cost: Units,
+        now: Timestamp,
+    ) -> Result<(), TableError> {
+        if self.try_charge(sh, kind, cost, now) {
             Ok(())
         } else {
+            self.counters.throttled_requests += 1;
             Err(TableError::ProvisionedThroughputExceeded)
         }
+    }
+
+    /// Charges a single write whose larger image (before or after) is `bytes` long, then
+    /// passes on whether its condition `held`: a failed conditional write still consumes
+    /// write capacity, as in DynamoDB, and counts as a failed conditional request.
+    pub(crate) fn charge_write(
+        &mut self,
+        sh: &TableShared,
+        bytes: usize,
+        held: Result<(), TableError>,
+        now: Timestamp,
+    ) -> Result<(), TableError> {
+        self.charge(sh, Capacity::Write, super::capacity::write(bytes), now)?;
+        if held.is_err() {
+            self.counters.conditional_check_failed += 1;
+        }
+        held
     }
 
     /// Makes the item at `key` be `new` (`None`: absent) and returns what was there.
@@ -207,13 +256,10 @@ impl TableState {
         old.map(|a| Arc::try_unwrap(a).unwrap_or_else(|shared| (*shared).clone()))
     }
 
-    /// Checks a write's condition against the item at `key`, counting failures.
-    pub(crate) fn check_condition(&mut self, cond: Option<&Condition>, key: &StoreKey) -> Result<(), TableError> {
-        let r = condition::check(cond, self.items.get(key).map(|a| &**a));
-        if r.is_err() {
-            self.counters.conditional_check_failed += 1;
-        }
-        r
+    /// Whether a write's condition holds for the item at `key` (not counted: see
+    /// [`charge_write`](Self::charge_write)).
+    pub(crate) fn condition_holds(&self, cond: Option<&Condition>, key: &StoreKey) -> Result<(), TableError> {
+        condition::check(cond, self.items.get(key).map(|a| &**a))
     }
 
     /// Deletes every item whose TTL is at or before `now`, as the service.
@@ -238,8 +284,8 @@ impl MetricSource for TableShared {
         let st = self.state.lock();
         let c = &st.counters;
         out.extend([
-            ("ConsumedReadCapacityUnits", c.consumed_reads as f64),
-            ("ConsumedWriteCapacityUnits", c.consumed_writes as f64),
+            ("ConsumedReadCapacityUnits", c.consumed_reads.as_f64()),
+            ("ConsumedWriteCapacityUnits", c.consumed_writes.as_f64()),
             ("ThrottledRequests", c.throttled_requests as f64),
             ("ConditionalCheckFailedRequests", c.conditional_check_failed as f64),
             ("TimeToLiveDeletedItemCount", c.ttl_deleted as f64),

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use parking_lot::MutexGuard;
 
+use super::capacity::{self, size_of, ReadKind, Units};
 use super::condition::Condition;
 use super::error::{CancellationReason, TableError};
 use super::key::StoreKey;
-use super::state::{Origin, TableShared, TableState};
+use super::state::{Capacity, Origin, TableShared, TableState};
 use super::update::Update;
 use super::value::{item_size, validate_item, Item};
 use super::Table;
@@ -106,6 +107,49 @@ fn index_of(tables: &[Arc<TableShared>], uid: u64) -> usize {
     tables.iter().position(|t| t.uid == uid).unwrap_or(0)
 }
 
+/// Charges each table its share of a transaction (`costs[i]` for `tables[i]`), all or
+/// nothing: when a table's capacity for this second cannot take its share, nothing is
+/// consumed, that table counts a throttled request, and the transaction is cancelled
+/// with `ProvisionedThroughputExceeded` for each of its items (`table_of[j]` is item j's table).
+fn charge_all(
+    tables: &[Arc<TableShared>],
+    guards: &mut [MutexGuard<'_, TableState>],
+    kind: Capacity,
+    costs: &[Units],
+    table_of: &[usize],
+    now: crate::clock::Timestamp,
+) -> Result<(), TableError> {
+    let refused: Vec<bool> =
+        tables.iter().zip(guards.iter_mut()).zip(costs).map(|((t, g), c)| !g.fits(t, kind, *c, now)).collect();
+    if refused.iter().any(|r| *r) {
+        for (g, r) in guards.iter_mut().zip(&refused) {
+            if *r {
+                g.counters.throttled_requests += 1;
+            }
+        }
+        let reasons = table_of
+            .iter()
+            .map(|&i| {
+                if refused[i] {
+                    CancellationReason {
+                        code: "ProvisionedThroughputExceeded",
+                        message: Some(
+                            "the level of configured provisioned throughput for the table was exceeded".into(),
+                        ),
+                    }
+                } else {
+                    CancellationReason::none()
+                }
+            })
+            .collect();
+        return Err(TableError::TransactionCanceled { reasons });
+    }
+    for (g, c) in guards.iter_mut().zip(costs) {
+        g.consume(kind, *c);
+    }
+    Ok(())
+}
+
 fn check_len(n: usize) -> Result<(), TableError> {
     if n == 0 || n > MAX_TRANSACTION_ITEMS {
         return Err(TableError::validation(format!("a transaction takes 1 to {MAX_TRANSACTION_ITEMS} items, not {n}")));
@@ -115,12 +159,14 @@ fn check_len(n: usize) -> Result<(), TableError> {
 
 impl Cloud {
     /// Applies every write or none. Each write's condition is checked against the
-    /// items as they were before the transaction.
+    /// items as they were before the transaction. Each item (a condition check too) is
+    /// billed twice a plain write; a cancelled transaction is not billed.
     ///
     /// Errors: `ValidationException` for a malformed request (more than 100 items, two
     /// operations on one item, a bad key or item, over 4 MB);
     /// `TransactionCanceledException` with one [`CancellationReason`] per item when a
-    /// condition fails or an update cannot apply; `ResourceNotFoundException`.
+    /// condition fails, an update cannot apply, or (under throttling emulation) a table's
+    /// write capacity for this second is used up; `ResourceNotFoundException`.
     pub fn transact_write_items(&self, writes: Vec<TransactWrite>) -> Result<(), TableError> {
         check_len(writes.len())?;
         let mut keys: Vec<StoreKey> = Vec::with_capacity(writes.len());
@@ -161,9 +207,13 @@ impl Cloud {
         let now = self.now();
         let mut reasons = Vec::with_capacity(writes.len());
         let mut plan: Vec<Option<Option<Item>>> = Vec::with_capacity(writes.len());
+        let mut costs = vec![Units::ZERO; tables.len()];
+        let mut table_of = Vec::with_capacity(writes.len());
         for (w, k) in writes.iter().zip(&keys) {
             let sh = &w.table.shared;
-            let st = &guards[index_of(&tables, sh.uid)];
+            let i = index_of(&tables, sh.uid);
+            table_of.push(i);
+            let st = &guards[i];
             let current = st.items.get(k).map(|a| &**a);
             if w.condition.as_ref().is_some_and(|c| !c.eval(current)) {
                 reasons.push(CancellationReason {
@@ -184,6 +234,8 @@ impl Cloud {
             };
             match outcome {
                 Ok(p) => {
+                    let after = p.as_ref().map_or(0, |new| size_of(new.as_ref()));
+                    costs[i] += capacity::transactional_write(size_of(current).max(after));
                     reasons.push(CancellationReason::none());
                     plan.push(p);
                 }
@@ -196,6 +248,7 @@ impl Cloud {
         if reasons.iter().any(|r| r.code != "None") {
             return Err(TableError::TransactionCanceled { reasons });
         }
+        charge_all(&tables, &mut guards, Capacity::Write, &costs, &table_of, now)?;
         for ((w, k), p) in writes.iter().zip(keys).zip(plan) {
             if let Some(new) = p {
                 let sh = &w.table.shared;
@@ -206,19 +259,32 @@ impl Cloud {
         Ok(())
     }
 
-    /// Reads up to 100 items, from one consistent moment, in request order.
+    /// Reads up to 100 items, from one consistent moment, in request order; each read
+    /// is billed twice a strongly consistent read.
+    ///
+    /// Errors: `ValidationException` for a bad key or more than 100 items;
+    /// `TransactionCanceledException` (`ProvisionedThroughputExceeded`) when a table's
+    /// read capacity for this second is used up; `ResourceNotFoundException`.
     pub fn transact_get_items(&self, gets: Vec<TransactGet>) -> Result<Vec<Option<Item>>, TableError> {
         check_len(gets.len())?;
         let keys = gets.iter().map(|g| g.table.shared.schema.key_of(&g.key)).collect::<Result<Vec<_>, _>>()?;
         let tables = distinct(gets.iter().map(|g| Arc::clone(&g.table.shared)));
-        let guards = lock_all(&tables);
+        let mut guards = lock_all(&tables);
         for (t, g) in tables.iter().zip(&guards) {
             g.check_live(t)?;
         }
-        Ok(gets
-            .iter()
-            .zip(&keys)
-            .map(|(g, k)| guards[index_of(&tables, g.table.shared.uid)].items.get(k).map(|a| (**a).clone()))
-            .collect())
+        let now = self.now();
+        let mut costs = vec![Units::ZERO; tables.len()];
+        let mut table_of = Vec::with_capacity(gets.len());
+        let mut found = Vec::with_capacity(gets.len());
+        for (g, k) in gets.iter().zip(&keys) {
+            let i = index_of(&tables, g.table.shared.uid);
+            let item = guards[i].items.get(k).map(|a| (**a).clone());
+            costs[i] += capacity::read(size_of(item.as_ref()), ReadKind::Transactional);
+            table_of.push(i);
+            found.push(item);
+        }
+        charge_all(&tables, &mut guards, Capacity::Read, &costs, &table_of, now)?;
+        Ok(found)
     }
 }
