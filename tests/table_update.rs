@@ -199,3 +199,21 @@ fn an_update_past_400_kb_is_rejected() {
     assert_eq!(err.code(), "ValidationException");
     assert!(!get(&t).contains_key("t"));
 }
+
+#[test]
+fn an_update_that_only_removes_does_not_create_a_missing_item() {
+    let c = Cloud::builder().manual_clock().seed(1).build();
+    let cfg = TableConfig::new(Key::string("id")).stream(localcloud::table::StreamViewType::NewAndOldImages);
+    let t = c.create_table("images", cfg).unwrap();
+    let tags = AttributeValue::string_set(["x"]);
+    // As on DynamoDB: REMOVE and DELETE alone write nothing for a missing item.
+    let out = t.update_item(&key(), Update::remove("draft").and_delete("tags", tags.clone()), None).unwrap();
+    assert_eq!(out, None);
+    let tx = localcloud::table::TransactWrite::update(&t, key(), Update::remove("draft"));
+    c.transact_write_items(vec![tx]).unwrap();
+    assert!(t.get_item(&key()).unwrap().is_none());
+    assert!(t.stream().unwrap().read_all().unwrap().is_empty(), "no change record");
+    // Anything that sets a value still creates it.
+    t.update_item(&key(), Update::remove("draft").and_add("views", 1), None).unwrap();
+    assert_eq!(get(&t)["views"], AttributeValue::from(1));
+}

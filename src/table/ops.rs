@@ -46,7 +46,7 @@ impl Table {
     }
 
     /// Applies `update` to the item with this key (creating it from the key if it is
-    /// missing) if `condition` holds. Returns what the update's
+    /// missing, unless the update only removes) if `condition` holds. Returns what the update's
     /// [`ReturnValues`](super::ReturnValues) asks for.
     pub fn update_item(
         &self,
@@ -67,19 +67,22 @@ impl Table {
         let held = st.condition_holds(cond.as_ref(), &key);
         let old = st.items.get(&key).map(|a| &**a);
         let applied = match held {
+            Ok(()) if update.leaves_missing(old) => Some((None, None)),
             Ok(()) => {
                 let base = old.cloned().unwrap_or_else(|| sh.schema.key_item(&key));
                 let (new, touched) = update.apply(old, base)?;
                 validate_item(&new)?;
                 let out = returned(update.return_values, old, Some(&new), &touched);
-                Some((new, out))
+                Some((Some(new), out))
             }
             Err(_) => None,
         };
-        let bytes = size_of(old).max(applied.as_ref().map_or(0, |(new, _)| item_size(new)));
+        let bytes = size_of(old).max(applied.as_ref().map_or(0, |(new, _)| size_of(new.as_ref())));
         st.charge_write(sh, bytes, held, now)?;
         let Some((new, out)) = applied else { return Err(TableError::ConditionalCheckFailed) };
-        st.commit(sh, key, Some(new), now, Origin::Update);
+        if let Some(new) = new {
+            st.commit(sh, key, Some(new), now, Origin::Update);
+        }
         Ok(out)
     }
 

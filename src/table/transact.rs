@@ -227,6 +227,7 @@ impl Cloud {
                 Op::Put(item) => Ok(Some(Some(item.clone()))),
                 Op::Delete(_) => Ok(Some(None)),
                 Op::Check(_) => Ok(None),
+                Op::Update(_, u) if u.leaves_missing(current) => Ok(None),
                 Op::Update(_, u) => {
                     let base = current.cloned().unwrap_or_else(|| sh.schema.key_item(k));
                     u.apply(current, base).and_then(|(new, _)| validate_item(&new).map(|()| Some(Some(new))))

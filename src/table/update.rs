@@ -57,7 +57,8 @@ impl Action {
 /// `and_delete` (and `increment`, `set_if_not_exists`, …). Each action takes a
 /// document path: a `&str` is a top-level attribute, a [`Path`] reaches into maps and
 /// lists. All operands, and every list index, read the item as it was before the
-/// update; an update of a missing item creates it from its key.
+/// update; an update of a missing item creates it from its key, unless all it does is
+/// REMOVE or DELETE (as on DynamoDB, nothing is written then).
 ///
 /// Document paths follow DynamoDB: SET of a nested path needs its map or list to
 /// exist (else `ValidationException`), replaces a list element or map entry, and
@@ -213,6 +214,12 @@ impl Update {
             }
         }
         Ok(())
+    }
+
+    /// Whether applying the update to `old` writes nothing: the item is missing and
+    /// the update only takes attributes away (DynamoDB creates no item then).
+    pub(crate) fn leaves_missing(&self, old: Option<&Item>) -> bool {
+        old.is_none() && self.actions.iter().all(|a| matches!(a, Action::Remove(_) | Action::Delete(..)))
     }
 
     /// The new item, and the paths the update touched.
