@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use localcloud::table::{
-    item_size, Condition, Key, KeyCondition, Query, Scan, TableConfig, TransactGet, TransactWrite, Update,
-    WriteRequest, DEFAULT_WRITE_CAPACITY,
+    item_size, Condition, Key, KeyCondition, Query, ReadConsistency, Scan, TableConfig, TransactGet, TransactWrite,
+    Update, WriteRequest, DEFAULT_WRITE_CAPACITY,
 };
 use localcloud::{item, Cloud, Item, Table};
 
@@ -99,7 +99,7 @@ fn a_failed_conditional_write_still_consumes_write_capacity() {
 #[test]
 fn a_strongly_consistent_read_consumes_one_rcu_per_started_4_kb() {
     let c = cloud(false);
-    let t = table(&c, by_id().consistent_reads(true));
+    let t = table(&c, by_id().read_consistency(ReadConsistency::Strong));
     t.put_item(sized("a", 4096), None).unwrap();
     t.put_item(sized("b", 4097), None).unwrap();
     t.get_item(&item! {"id" => "a"}).unwrap();
@@ -127,7 +127,7 @@ fn reading_a_missing_item_still_costs_the_minimum() {
     assert!(t.get_item(&item! {"id" => "nope"}).unwrap().is_none());
     assert_eq!(rcu(&c), 0.5);
     let c2 = cloud(false);
-    let strong = table(&c2, by_id().consistent_reads(true));
+    let strong = table(&c2, by_id().read_consistency(ReadConsistency::Strong));
     assert!(strong.get_item(&item! {"id" => "nope"}).unwrap().is_none());
     assert_eq!(rcu(&c2), 1.0);
 }
@@ -217,7 +217,7 @@ fn a_scan_pays_per_page_on_the_size_each_page_reads() {
 #[test]
 fn batch_get_charges_each_item_separately() {
     let c = cloud(false);
-    let t = table(&c, by_id().consistent_reads(true));
+    let t = table(&c, by_id().read_consistency(ReadConsistency::Strong));
     t.put_item(sized("a", 1536), None).unwrap();
     t.put_item(sized("b", 6656), None).unwrap();
     let out = t.batch_get(vec![item! {"id" => "a"}, item! {"id" => "b"}, item! {"id" => "zz"}]).unwrap();

@@ -362,3 +362,26 @@ fn transactions_apply_nested_updates_and_conditions() {
     c.transact_write_items(vec![w]).unwrap();
     assert_eq!(get(&t)["info"], item! {"dims" => list(&[640, 1]), "kind" => "png"}.into());
 }
+
+#[test]
+fn paths_reach_through_lists_of_maps_and_indexes_keep_their_original_positions() {
+    let (_c, t) = table();
+    let shape = |x: i64, y: &[i64]| AttributeValue::from(item! {"x" => x, "y" => list(y)});
+    let doc = item! {"id" => "a", "a" => vec![shape(0, &[1, 2, 3]), shape(1, &[4, 5, 6]), shape(2, &[7])]};
+    t.put_item(doc, None).unwrap();
+    // REMOVE a[0] and SET a[1].x: a[1] names the element as it was, not the one shifted in.
+    let update = Update::remove(Path::attr("a").index(0)).and_set(Path::attr("a").index(1).key("x"), 10);
+    t.update_item(&key(), update, None).unwrap();
+    assert_eq!(get(&t)["a"], AttributeValue::L(vec![shape(10, &[4, 5, 6]), shape(2, &[7])]));
+    // REMOVE inside a list inside a map inside a list, beside a sibling key.
+    let update =
+        Update::remove(Path::attr("a").index(0).key("y").index(1)).and_remove(Path::attr("a").index(1).key("x"));
+    t.update_item(&key(), update, None).unwrap();
+    let after = AttributeValue::L(vec![shape(10, &[4, 6]), AttributeValue::from(item! {"y" => list(&[7])})]);
+    assert_eq!(get(&t)["a"], after);
+    // A condition through the same kind of path.
+    assert!(holds(&t, Condition::eq(Path::attr("a").index(0).key("y").index(1), 6)));
+    // An element of a list of maps cannot be reached through a key of the list itself.
+    let err = t.update_item(&key(), Update::set(Path::attr("a").key("x"), 1), None).unwrap_err();
+    assert_eq!(err.code(), "ValidationException");
+}

@@ -207,8 +207,8 @@ fn an_update_that_only_removes_does_not_create_a_missing_item() {
     let t = c.create_table("images", cfg).unwrap();
     let tags = AttributeValue::string_set(["x"]);
     // As on DynamoDB: REMOVE and DELETE alone write nothing for a missing item.
-    let out = t.update_item(&key(), Update::remove("draft").and_delete("tags", tags.clone()), None).unwrap();
-    assert_eq!(out, None);
+    let only_removes = Update::remove("draft").and_delete("tags", tags.clone()).return_values(ReturnValues::AllNew);
+    assert_eq!(t.update_item(&key(), only_removes, None).unwrap(), None, "no new item to return");
     let tx = localcloud::table::TransactWrite::update(&t, key(), Update::remove("draft"));
     c.transact_write_items(vec![tx]).unwrap();
     assert!(t.get_item(&key()).unwrap().is_none());

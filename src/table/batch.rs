@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::capacity::{self, size_of};
 use super::error::TableError;
 use super::state::{Capacity, Counters, Origin};
-use super::value::{item_size, validate_item, Item};
+use super::value::{validate_item, Item};
 use super::Table;
 
 /// Most keys in one batch get.
@@ -158,10 +158,10 @@ impl Table {
         let mut pending = requests.into_iter().zip(parsed).enumerate();
         while let Some((n, (r, k))) = pending.next() {
             let after = match &r {
-                WriteRequest::Put(item) => item_size(item),
-                WriteRequest::Delete(_) => 0,
+                WriteRequest::Put(item) => Some(item),
+                WriteRequest::Delete(_) => None,
             };
-            let bytes = size_of(st.items.get(&k).map(|a| &**a)).max(after);
+            let bytes = capacity::written(st.items.get(&k).map(|a| &**a), after);
             if !st.try_charge(sh, Capacity::Write, capacity::write(bytes), now) {
                 throttled(&mut st.counters, n, total)?;
                 let unprocessed = std::iter::once(r).chain(pending.map(|(_, (r, _))| r)).collect();

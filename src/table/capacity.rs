@@ -87,6 +87,11 @@ pub(crate) fn size_of(item: Option<&Item>) -> usize {
     item.map_or(0, item_size)
 }
 
+/// The size a write is billed on: the larger of the item before and after it.
+pub(crate) fn written(before: Option<&Item>, after: Option<&Item>) -> usize {
+    size_of(before).max(size_of(after))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

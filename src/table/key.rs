@@ -117,6 +117,16 @@ impl fmt::Display for StreamViewType {
     }
 }
 
+/// How a table's reads are billed: DynamoDB's `ConsistentRead` choice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ReadConsistency {
+    /// Half a read unit per started 4 KB (DynamoDB's default).
+    #[default]
+    Eventual,
+    /// One read unit per started 4 KB (`ConsistentRead = true`).
+    Strong,
+}
+
 /// A table's key schema and options, validated once by
 /// [`Cloud::create_table`](crate::Cloud::create_table).
 ///
@@ -138,7 +148,7 @@ pub struct TableConfig {
     pub(crate) shard_rollover: Duration,
     pub(crate) read_per_sec: u32,
     pub(crate) write_per_sec: u32,
-    pub(crate) consistent_reads: bool,
+    pub(crate) read_consistency: ReadConsistency,
 }
 
 impl TableConfig {
@@ -153,7 +163,7 @@ impl TableConfig {
             shard_rollover: DEFAULT_SHARD_ROLLOVER,
             read_per_sec: DEFAULT_READ_CAPACITY,
             write_per_sec: DEFAULT_WRITE_CAPACITY,
-            consistent_reads: false,
+            read_consistency: ReadConsistency::Eventual,
         }
     }
     /// Adds a sort key: items are then keyed by (partition, sort).
@@ -189,7 +199,7 @@ impl TableConfig {
     /// partition serves). Units are billed as DynamoDB bills them: a write 1 unit per
     /// started KB of the item (the larger of before and after; a failed conditional write
     /// pays too), a read 1 unit per started 4 KB, half of that unless
-    /// [`consistent_reads`](Self::consistent_reads), transactions twice; a query or scan
+    /// [`read_consistency`](Self::read_consistency), transactions twice; a query or scan
     /// page pays for the total size of the items it evaluated. A call past the second's
     /// budget fails with `ProvisionedThroughputExceededException`; a batch returns the
     /// entries it did not get to as unprocessed. The first call of a second is always
@@ -211,12 +221,12 @@ impl TableConfig {
         self.write_per_sec = write_units_per_sec;
         self
     }
-    /// Bills reads outside transactions as strongly consistent (1 read unit per started
-    /// 4 KB) instead of eventually consistent (half a unit, DynamoDB's default). Reads
-    /// here always see the latest write either way; this only sets the charge, for a
-    /// table whose reads pass `ConsistentRead = true` in the program being modelled.
-    pub fn consistent_reads(mut self, on: bool) -> Self {
-        self.consistent_reads = on;
+    /// How reads outside transactions are billed (default
+    /// [`ReadConsistency::Eventual`], DynamoDB's default). Reads here always see the
+    /// latest write either way; this only sets the charge, for a table whose reads
+    /// pass `ConsistentRead = true` in the program being modelled.
+    pub fn read_consistency(mut self, c: ReadConsistency) -> Self {
+        self.read_consistency = c;
         self
     }
     /// The partition key.

@@ -86,8 +86,8 @@ pub use change::{
 pub use condition::{Comparator, Condition, Operand};
 pub use error::{CancellationReason, TableError};
 pub use key::{
-    Key, ScalarType, StreamViewType, TableConfig, DEFAULT_READ_CAPACITY, DEFAULT_SHARD_ROLLOVER, DEFAULT_TTL_SWEEP,
-    DEFAULT_WRITE_CAPACITY, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES,
+    Key, ReadConsistency, ScalarType, StreamViewType, TableConfig, DEFAULT_READ_CAPACITY, DEFAULT_SHARD_ROLLOVER,
+    DEFAULT_TTL_SWEEP, DEFAULT_WRITE_CAPACITY, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES,
 };
 pub use number::{Number, MAX_PRECISION};
 pub use path::{Path, PathElement};
@@ -216,7 +216,10 @@ impl Cloud {
             throttling: self.throttling(),
             reads_per_sec: config.read_per_sec,
             writes_per_sec: config.write_per_sec,
-            read_kind: if config.consistent_reads { capacity::ReadKind::Strong } else { capacity::ReadKind::Eventual },
+            read_kind: match config.read_consistency {
+                ReadConsistency::Eventual => capacity::ReadKind::Eventual,
+                ReadConsistency::Strong => capacity::ReadKind::Strong,
+            },
             state: Mutex::new(TableState {
                 deleted: false,
                 items: BTreeMap::new(),

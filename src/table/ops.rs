@@ -6,7 +6,7 @@ use super::error::TableError;
 use super::query::{self, Page, Query, Scan};
 use super::state::{Capacity, Origin};
 use super::update::{returned, Update};
-use super::value::{item_size, validate_item, Item};
+use super::value::{validate_item, Item};
 use super::Table;
 
 impl Table {
@@ -27,13 +27,13 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         let held = st.condition_holds(cond.as_ref(), &key);
-        let bytes = size_of(st.items.get(&key).map(|a| &**a)).max(item_size(&item));
+        let bytes = capacity::written(st.items.get(&key).map(|a| &**a), Some(&item));
         st.charge_write(sh, bytes, held, now)?;
         Ok(st.commit(sh, key, Some(item), now, Origin::Put))
     }
 
     /// The item with this key (exactly the key attributes), read consistently (billed
-    /// as [`TableConfig::consistent_reads`](super::TableConfig::consistent_reads) says).
+    /// as [`TableConfig::read_consistency`](super::TableConfig::read_consistency) says).
     pub fn get_item(&self, key: &Item) -> Result<Option<Item>, TableError> {
         let sh = &*self.shared;
         let key = sh.schema.key_of(key)?;
@@ -67,17 +67,16 @@ impl Table {
         let held = st.condition_holds(cond.as_ref(), &key);
         let old = st.items.get(&key).map(|a| &**a);
         let applied = match held {
-            Ok(()) if update.leaves_missing(old) => Some((None, None)),
-            Ok(()) => {
-                let base = old.cloned().unwrap_or_else(|| sh.schema.key_item(&key));
-                let (new, touched) = update.apply(old, base)?;
-                validate_item(&new)?;
-                let out = returned(update.return_values, old, Some(&new), &touched);
-                Some((Some(new), out))
-            }
+            Ok(()) => match update.apply_to(old, || sh.schema.key_item(&key))? {
+                None => Some((None, None)),
+                Some((new, touched)) => {
+                    let out = returned(update.return_values, old, Some(&new), &touched);
+                    Some((Some(new), out))
+                }
+            },
             Err(_) => None,
         };
-        let bytes = size_of(old).max(applied.as_ref().map_or(0, |(new, _)| size_of(new.as_ref())));
+        let bytes = capacity::written(old, applied.as_ref().and_then(|(new, _)| new.as_ref()));
         st.charge_write(sh, bytes, held, now)?;
         let Some((new, out)) = applied else { return Err(TableError::ConditionalCheckFailed) };
         if let Some(new) = new {
@@ -99,7 +98,7 @@ impl Table {
         let mut st = sh.state.lock();
         st.check_live(sh)?;
         let held = st.condition_holds(cond.as_ref(), &key);
-        let bytes = size_of(st.items.get(&key).map(|a| &**a));
+        let bytes = capacity::written(st.items.get(&key).map(|a| &**a), None);
         st.charge_write(sh, bytes, held, now)?;
         Ok(st.commit(sh, key, None, now, Origin::Delete))
     }

@@ -44,6 +44,17 @@ pub(crate) struct Throttle {
     writes: Units,
 }
 
+impl Throttle {
+    /// Starts a fresh window at `second` if it is later than the current one. A caller
+    /// that read the clock before another took the lock may arrive with an earlier
+    /// second: it counts against the current window, which never goes back.
+    fn move_to(&mut self, second: u64) {
+        if second > self.second {
+            *self = Throttle { second, ..Throttle::default() };
+        }
+    }
+}
+
 /// Which budget a charge draws on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Capacity {
@@ -131,10 +142,7 @@ impl TableState {
         if !sh.throttling {
             return true;
         }
-        let second = now.as_millis() / 1000;
-        if self.throttle.second != second {
-            self.throttle = Throttle { second, ..Throttle::default() };
-        }
+        self.throttle.move_to(now.as_millis() / 1000);
         let (used, limit) = match kind {
             Capacity::Read => (self.throttle.reads, sh.reads_per_sec),
             Capacity::Write => (self.throttle.writes, sh.writes_per_sec),
@@ -291,5 +299,21 @@ impl MetricSource for TableShared {
             ("TimeToLiveDeletedItemCount", c.ttl_deleted as f64),
             ("ReturnedItemCount", c.returned_items as f64),
         ]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throttle_window_moves_forward_only() {
+        let mut t = Throttle::default();
+        t.move_to(2);
+        t.reads += Units::whole(5);
+        t.move_to(1); // a late caller from the second before
+        assert_eq!((t.second, t.reads), (2, Units::whole(5)));
+        t.move_to(3);
+        assert_eq!((t.second, t.reads), (3, Units::ZERO));
     }
 }

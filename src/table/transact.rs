@@ -227,16 +227,12 @@ impl Cloud {
                 Op::Put(item) => Ok(Some(Some(item.clone()))),
                 Op::Delete(_) => Ok(Some(None)),
                 Op::Check(_) => Ok(None),
-                Op::Update(_, u) if u.leaves_missing(current) => Ok(None),
-                Op::Update(_, u) => {
-                    let base = current.cloned().unwrap_or_else(|| sh.schema.key_item(k));
-                    u.apply(current, base).and_then(|(new, _)| validate_item(&new).map(|()| Some(Some(new))))
-                }
+                Op::Update(_, u) => u.apply_to(current, || sh.schema.key_item(k)).map(|new| new.map(|(n, _)| Some(n))),
             };
             match outcome {
                 Ok(p) => {
-                    let after = p.as_ref().map_or(0, |new| size_of(new.as_ref()));
-                    costs[i] += capacity::transactional_write(size_of(current).max(after));
+                    let bytes = capacity::written(current, p.as_ref().and_then(|new| new.as_ref()));
+                    costs[i] += capacity::transactional_write(bytes);
                     reasons.push(CancellationReason::none());
                     plan.push(p);
                 }

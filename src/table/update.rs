@@ -3,7 +3,7 @@
 use super::error::TableError;
 use super::key::Schema;
 use super::path::{self, Path};
-use super::value::{AttributeValue, Item};
+use super::value::{validate_item, AttributeValue, Item};
 
 /// Which attributes a write returns.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -216,17 +216,28 @@ impl Update {
         Ok(())
     }
 
-    /// Whether applying the update to `old` writes nothing: the item is missing and
-    /// the update only takes attributes away (DynamoDB creates no item then).
-    pub(crate) fn leaves_missing(&self, old: Option<&Item>) -> bool {
-        old.is_none() && self.actions.iter().all(|a| matches!(a, Action::Remove(_) | Action::Delete(..)))
+    /// The item as the update leaves it, within the item limits, and the paths it
+    /// touched; `None` when it writes nothing: the item is missing and the update only
+    /// takes attributes away (DynamoDB creates no item then). A missing item otherwise
+    /// starts as `key_item()`.
+    pub(crate) fn apply_to(
+        &self,
+        old: Option<&Item>,
+        key_item: impl FnOnce() -> Item,
+    ) -> Result<Option<(Item, Vec<Path>)>, TableError> {
+        if old.is_none() && self.actions.iter().all(|a| matches!(a, Action::Remove(_) | Action::Delete(..))) {
+            return Ok(None);
+        }
+        let (new, touched) = self.apply(old, old.cloned().unwrap_or_else(key_item))?;
+        validate_item(&new)?;
+        Ok(Some((new, touched)))
     }
 
     /// The new item, and the paths the update touched.
     ///
     /// Errors: `ValidationException` for an operand that reads a missing attribute
     /// (`path + n`, `list_append`), a type mismatch, or an invalid document path.
-    pub(crate) fn apply(&self, old: Option<&Item>, base: Item) -> Result<(Item, Vec<Path>), TableError> {
+    fn apply(&self, old: Option<&Item>, base: Item) -> Result<(Item, Vec<Path>), TableError> {
         let mut new = base;
         let get = |p: &Path| p.resolve_in(old);
         // SET, ADD and DELETE first, in path order, so that appends past the end of a
