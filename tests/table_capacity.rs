@@ -340,3 +340,34 @@ fn ttl_deletes_consume_no_write_capacity() {
     assert_eq!(t.item_count(), 0);
     assert_eq!(wcu(&c), 1.0);
 }
+
+#[test]
+fn the_budget_window_is_a_second_of_the_clock() {
+    let c = cloud(true);
+    let t = table(&c, by_id().throughput(10, 1));
+    t.put_item(sized("a", 10), None).unwrap();
+    c.advance(Duration::from_millis(999));
+    assert_eq!(t.put_item(sized("b", 10), None).unwrap_err().code(), "ProvisionedThroughputExceededException");
+    c.advance(Duration::from_millis(1));
+    t.put_item(sized("b", 10), None).unwrap();
+    assert_eq!(wcu(&c), 2.0);
+}
+
+#[test]
+fn a_write_that_cannot_apply_consumes_nothing() {
+    let c = cloud(false);
+    let t = table(&c, by_id());
+    t.put_item(sized("a", 10), None).unwrap();
+    let err = t.update_item(&item! {"id" => "a"}, Update::set("n", 1).list_append("l", vec![1.into()]), None);
+    assert_eq!(err.unwrap_err().code(), "ValidationException");
+    assert_eq!(wcu(&c), 1.0, "only the put");
+}
+
+#[test]
+fn an_update_that_only_removes_from_a_missing_item_pays_the_minimum_and_writes_nothing() {
+    let c = cloud(false);
+    let t = table(&c, by_id());
+    t.update_item(&item! {"id" => "a"}, Update::remove("n"), None).unwrap();
+    assert_eq!(wcu(&c), 1.0);
+    assert_eq!(t.item_count(), 0);
+}
