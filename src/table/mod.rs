@@ -192,11 +192,13 @@ impl Cloud {
         let now = self.now();
         let uid = registry.tables_made.fetch_add(1, Ordering::Relaxed) + 1;
         let arn = self.arn("dynamodb", &format!("table/{name}"));
+        let schema = key::Schema { partition: config.partition.clone(), sort: config.sort.clone() };
         let log = config.stream.map(|view| {
             let label = now.to_string();
             let label = label.trim_end_matches('Z');
             ChangeLog::new(
                 view,
+                Arc::new(schema.clone()),
                 format!("{arn}/stream/{label}"),
                 uid,
                 self.region(),
@@ -209,7 +211,7 @@ impl Cloud {
             name: name.to_owned(),
             arn,
             uid,
-            schema: key::Schema { partition: config.partition.clone(), sort: config.sort.clone() },
+            schema,
             ttl_attribute: config.ttl_attribute.clone(),
             clock: self.clock(),
             journal: self.journal_handle(),

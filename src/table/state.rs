@@ -259,7 +259,7 @@ impl TableState {
             log.maintain(now);
             let old_image = if keep_old { old.clone() } else { None };
             let identity = (origin == Origin::Ttl).then_some(UserIdentity::SERVICE);
-            log.append(now, event, sh.schema.key_item(&key), new_image, old_image, identity);
+            log.append(now, event, key, new_image, old_image, identity);
         }
         old.map(|a| Arc::try_unwrap(a).unwrap_or_else(|shared| (*shared).clone()))
     }

@@ -3,16 +3,16 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::RngCore;
 
-use super::record::{ChangeRecord, ChangeSequenceNumber, EventName, RecordInner, UserIdentity};
+use super::record::{ChangeRecord, ChangeSequenceNumber, EventId, EventName, RecordInner, UserIdentity};
 use crate::clock::Timestamp;
 use crate::table::error::TableError;
-use crate::table::key::StreamViewType;
+use crate::table::key::{Schema, StoreKey, StreamViewType};
 use crate::table::value::{item_size, Item};
 
 /// How long a change record stays readable.
@@ -150,6 +150,8 @@ struct ShardLog {
 
 pub(crate) struct ChangeLog {
     pub(crate) view: StreamViewType,
+    /// The table's key schema, shared by every record to name its key attributes.
+    schema: Arc<Schema>,
     pub(crate) arn: Arc<str>,
     pub(crate) uid: u64,
     region: Arc<str>,
@@ -161,8 +163,10 @@ pub(crate) struct ChangeLog {
 }
 
 impl ChangeLog {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         view: StreamViewType,
+        schema: Arc<Schema>,
         arn: String,
         uid: u64,
         region: &str,
@@ -172,6 +176,7 @@ impl ChangeLog {
     ) -> Self {
         let mut log = ChangeLog {
             view,
+            schema,
             arn: arn.into(),
             uid,
             region: region.into(),
@@ -246,22 +251,24 @@ impl ChangeLog {
         &mut self,
         now: Timestamp,
         event_name: EventName,
-        keys: Item,
+        key: StoreKey,
         new_image: Option<Arc<Item>>,
         old_image: Option<Arc<Item>>,
         user_identity: Option<UserIdentity>,
     ) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let size =
-            item_size(&keys) + new_image.as_deref().map_or(0, item_size) + old_image.as_deref().map_or(0, item_size);
-        let event_id = format!("{:016x}{:016x}", self.rng.next_u64(), self.rng.next_u64());
+        let size = item_size(&self.schema.key_item(&key))
+            + new_image.as_deref().map_or(0, item_size)
+            + old_image.as_deref().map_or(0, item_size);
         let record = ChangeRecord(Arc::new(RecordInner {
-            event_id,
+            event_id: EventId::new(self.rng.next_u64(), self.rng.next_u64()),
             event_name,
             seq: ChangeSequenceNumber(seq),
             created: now,
-            keys,
+            key,
+            schema: Arc::clone(&self.schema),
+            keys: OnceLock::new(),
             new_image,
             old_image,
             size,

@@ -2,13 +2,13 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{json, Value};
 
 use crate::clock::Timestamp;
 use crate::table::error::TableError;
-use crate::table::key::StreamViewType;
+use crate::table::key::{Schema, StoreKey, StreamViewType};
 use crate::table::value::{item_to_json, Item};
 
 /// What happened to the item.
@@ -75,12 +75,36 @@ impl UserIdentity {
 #[derive(Clone)]
 pub struct ChangeRecord(pub(crate) Arc<RecordInner>);
 
+/// A record's event id: 32 hex digits, kept inline (a record is retained for a day,
+/// so every heap block it holds counts).
+pub(crate) struct EventId([u8; 32]);
+
+impl EventId {
+    pub(crate) fn new(high: u64, low: u64) -> Self {
+        let mut hex = [0u8; 32];
+        for (i, nibble) in (0..32).map(|i| {
+            let word = if i < 16 { high } else { low };
+            (i, (word >> (60 - 4 * (i % 16))) & 0xf)
+        }) {
+            hex[i] = b"0123456789abcdef"[nibble as usize];
+        }
+        EventId(hex)
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
 pub(crate) struct RecordInner {
-    pub(crate) event_id: String,
+    pub(crate) event_id: EventId,
     pub(crate) event_name: EventName,
     pub(crate) seq: ChangeSequenceNumber,
     pub(crate) created: Timestamp,
-    pub(crate) keys: Item,
+    /// The item's key, compact; `keys` is made from it on first use.
+    pub(crate) key: StoreKey,
+    pub(crate) schema: Arc<Schema>,
+    pub(crate) keys: OnceLock<Item>,
     pub(crate) new_image: Option<Arc<Item>>,
     pub(crate) old_image: Option<Arc<Item>>,
     pub(crate) size: usize,
@@ -93,7 +117,7 @@ pub(crate) struct RecordInner {
 impl ChangeRecord {
     /// A unique id of this record (32 hex digits).
     pub fn event_id(&self) -> &str {
-        &self.0.event_id
+        self.0.event_id.as_str()
     }
     /// INSERT, MODIFY or REMOVE.
     pub fn event_name(&self) -> EventName {
@@ -109,7 +133,7 @@ impl ChangeRecord {
     }
     /// The item's key attributes.
     pub fn keys(&self) -> &Item {
-        &self.0.keys
+        self.0.keys.get_or_init(|| self.0.schema.key_item(&self.0.key))
     }
     /// The item after the change (view types NEW_IMAGE and NEW_AND_OLD_IMAGES; not for REMOVE).
     pub fn new_image(&self) -> Option<&Item> {
@@ -145,7 +169,9 @@ impl ChangeRecord {
         let r = &*self.0;
         let mut d = serde_json::Map::new();
         d.insert("ApproximateCreationDateTime".into(), json!(r.created.as_millis() / 1000));
-        d.insert("Keys".into(), item_to_json(&r.keys));
+        // Rendered without keeping the key map, which readers seldom ask for.
+        let keys = r.keys.get().map_or_else(|| item_to_json(&r.schema.key_item(&r.key)), item_to_json);
+        d.insert("Keys".into(), keys);
         if let Some(n) = &r.new_image {
             d.insert("NewImage".into(), item_to_json(n));
         }
@@ -156,7 +182,7 @@ impl ChangeRecord {
         d.insert("SizeBytes".into(), json!(r.size));
         d.insert("StreamViewType".into(), json!(r.view.as_str()));
         let mut v = json!({
-            "eventID": r.event_id,
+            "eventID": r.event_id.as_str(),
             "eventName": r.event_name.as_str(),
             "eventVersion": "1.1",
             "eventSource": "aws:dynamodb",
@@ -176,7 +202,7 @@ impl fmt::Debug for ChangeRecord {
         f.debug_struct("ChangeRecord")
             .field("event_name", &self.0.event_name)
             .field("sequence_number", &self.0.seq)
-            .field("keys", &self.0.keys)
+            .field("keys", self.keys())
             .finish_non_exhaustive()
     }
 }
