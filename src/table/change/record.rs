@@ -206,3 +206,15 @@ impl fmt::Debug for ChangeRecord {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::EventId;
+
+    #[test]
+    fn an_event_id_is_both_words_in_32_lowercase_hex_digits() {
+        let id = EventId::new(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210);
+        assert_eq!(id.as_str(), "0123456789abcdeffedcba9876543210");
+        assert_eq!(EventId::new(0, 1).as_str(), format!("{:016x}{:016x}", 0, 1));
+    }
+}
