@@ -82,11 +82,9 @@ pub(crate) struct EventId([u8; 32]);
 impl EventId {
     pub(crate) fn new(high: u64, low: u64) -> Self {
         let mut hex = [0u8; 32];
-        for (i, nibble) in (0..32).map(|i| {
+        for (i, digit) in hex.iter_mut().enumerate() {
             let word = if i < 16 { high } else { low };
-            (i, (word >> (60 - 4 * (i % 16))) & 0xf)
-        }) {
-            hex[i] = b"0123456789abcdef"[nibble as usize];
+            *digit = b"0123456789abcdef"[((word >> (60 - 4 * (i % 16))) & 0xf) as usize];
         }
         EventId(hex)
     }
