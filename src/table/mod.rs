@@ -55,6 +55,13 @@
 //! assert_eq!(last.to_json()["userIdentity"]["principalId"], "dynamodb.amazonaws.com");
 //! # Ok::<(), localcloud::table::TableError>(())
 //! ```
+//!
+//! Who reads the change stream: event source mappings invoke functions with its
+//! batches ([`EventSourceMapping::table_stream`](crate::mapping::EventSourceMapping::table_stream)),
+//! and checkpointing consumer workers read it as they read a stream
+//! ([`Consumer::builder`](crate::consumer::Consumer::builder) takes the
+//! [`ChangeStream`]). Consumed capacity is counted in DynamoDB's units and published
+//! under `AWS/DynamoDB`.
 
 mod batch;
 mod capacity;
