@@ -4,7 +4,7 @@ use super::capacity::{self, size_of};
 use super::condition::Condition;
 use super::error::TableError;
 use super::query::{self, Page, Query, Scan};
-use super::state::{Capacity, Origin};
+use super::state::{Capacity, Origin, TableShared, TableState};
 use super::update::{returned, Update};
 use super::value::{validate_item, Item};
 use super::Table;
@@ -108,14 +108,7 @@ impl Table {
     /// billed on the total size of the items it evaluated, filtered out or not.
     pub fn query(&self, q: impl Into<Query>) -> Result<Page, TableError> {
         let q = q.into();
-        let sh = &*self.shared;
-        let now = sh.clock.now();
-        let mut st = sh.state.lock();
-        st.check_live(sh)?;
-        let page = query::query(sh, &st, &q)?;
-        st.charge(sh, Capacity::Read, capacity::read(page.read_bytes, sh.read_kind), now)?;
-        st.counters.returned_items += page.count() as u64;
-        Ok(page)
+        self.read_page(|sh, st| query::query(sh, st, &q))
     }
 
     /// The first page of a scan of every item.
@@ -125,11 +118,19 @@ impl Table {
 
     /// One page of a scan, with limit, start key and filter.
     pub fn scan_with(&self, s: Scan) -> Result<Page, TableError> {
+        self.read_page(|sh, st| query::scan(sh, st, &s))
+    }
+
+    /// Reads one page under the table's lock and bills it on the bytes it read.
+    fn read_page(
+        &self,
+        read: impl FnOnce(&TableShared, &TableState) -> Result<Page, TableError>,
+    ) -> Result<Page, TableError> {
         let sh = &*self.shared;
         let now = sh.clock.now();
         let mut st = sh.state.lock();
         st.check_live(sh)?;
-        let page = query::scan(sh, &st, &s)?;
+        let page = read(sh, &st)?;
         st.charge(sh, Capacity::Read, capacity::read(page.read_bytes, sh.read_kind), now)?;
         st.counters.returned_items += page.count() as u64;
         Ok(page)
