@@ -10,7 +10,7 @@ use rand::SeedableRng;
 
 use crate::chaos::ChaosConfig;
 use crate::clock::{Clock, ManualClock, SystemClock, Timestamp};
-use crate::codec::splitmix;
+use crate::codec::{fnv1a, splitmix};
 use crate::journal::Journal;
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
@@ -191,11 +191,6 @@ impl Cloud {
     pub(crate) fn journal_handle(&self) -> Arc<Journal> {
         Arc::clone(&self.inner.journal)
     }
-}
-
-/// FNV-1a, 64-bit: a hash whose output is fixed by its definition.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 impl Default for Cloud {

@@ -1,5 +1,6 @@
-//! Small encodings the services share: UUID text, base64, and the SplitMix64 mix
-//! behind ids and tags derived from the cloud's seed.
+//! Small encodings the services share: UUID text, base64, the SplitMix64 mix
+//! behind ids and tags derived from the cloud's seed, and the FNV-1a hash for
+//! anything that must hash the same in every run and on every platform.
 
 use std::fmt;
 
@@ -44,6 +45,12 @@ pub(crate) fn splitmix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// FNV-1a, 64-bit: a hash whose output is fixed by its definition (unlike std's
+/// `DefaultHasher`), for seeds and for spreading keys over lanes.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 #[cfg(test)]

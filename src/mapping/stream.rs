@@ -18,6 +18,7 @@ use super::source::{Cursor, ShardRef, ShardSource, SourceRecord, Start};
 use super::window::{self, window_of, WindowCall};
 use super::{MappingShared, MappingState, POLL_INTERVAL};
 use crate::clock::Timestamp;
+use crate::codec::fnv1a;
 use crate::function::Invocation;
 use crate::stream::StartingPosition;
 
@@ -84,12 +85,8 @@ impl StreamPoller {
 }
 
 fn lane_of(key: &str, lanes: usize) -> usize {
-    // FNV-1a: stable across runs and platforms.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    (h % lanes as u64) as usize
+    // Stable across runs and platforms.
+    (fnv1a(key.as_bytes()) % lanes as u64) as usize
 }
 
 struct Dispatch {
