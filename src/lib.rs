@@ -337,6 +337,7 @@ pub mod queue;
 pub mod schedule;
 mod scheduler;
 mod service;
+mod shards;
 pub mod stream;
 pub mod table;
 mod timer;

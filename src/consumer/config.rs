@@ -9,6 +9,7 @@ use super::source::{ConsumerSource, Source};
 use super::worker::{ProcessorFactory, Worker, WorkerShared};
 use super::{ConsumerError, LeaseTable, NAMESPACE};
 use crate::cloud::Cloud;
+use crate::shards::ShardSource;
 use crate::stream::{StartingPosition, MAX_GET_RECORDS_LIMIT};
 
 /// The KCL's default failover time.
@@ -67,7 +68,7 @@ impl Consumer {
     pub fn builder(cloud: &Cloud, source: &impl ConsumerSource, application: &str) -> ConsumerBuilder {
         ConsumerBuilder {
             cloud: cloud.clone(),
-            source: source.source(),
+            source: Source(source.source()),
             leases: None,
             factory: None,
             cfg: WorkerConfig {
@@ -211,14 +212,18 @@ impl ConsumerBuilder {
             return bad("max_records must be between 1 and 10000");
         }
         match (&self.source, &c.fan_out) {
-            (Source::Stream(stream), Some(name)) => match self.cloud.register_stream_consumer(stream, name) {
-                Ok(_) | Err(ConsumerError::ResourceInUse(_)) => {}
-                Err(e) => return Err(e),
-            },
-            (Source::Changes(_), Some(_)) => {
+            (Source(ShardSource::Stream(stream)), Some(name)) => {
+                match self.cloud.register_stream_consumer(stream, name) {
+                    Ok(_) | Err(ConsumerError::ResourceInUse(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            (Source(ShardSource::Changes(_)), Some(_)) => {
                 return bad("enhanced fan-out reads Kinesis streams only; a table's change stream is polled")
             }
-            (Source::Changes(_), None) if matches!(c.initial_position, StartingPosition::AtTimestamp(_)) => {
+            (Source(ShardSource::Changes(_)), None)
+                if matches!(c.initial_position, StartingPosition::AtTimestamp(_)) =>
+            {
                 return bad("a table's change stream has no AT_TIMESTAMP position")
             }
             _ => {}

@@ -4,11 +4,12 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::processor::{Checkpointer, ConsumerState, ProcessRecordsInput, ShardRecordProcessor, ShutdownReason};
-use super::source::{Fetched, Opened, Source, SourceIterator};
+use super::source::{Fetched, Opened, Source};
 use super::status::WorkerIssue;
 use super::{ConsumerError, ExtendedSequenceNumber, LeaseTable, ShardSubscription};
 use crate::clock::Timestamp;
 use crate::cloud::WeakCloud;
+use crate::shards::Cursor;
 use crate::stream::{ShardId, StartingPosition};
 
 /// What a step needs from its worker.
@@ -34,7 +35,7 @@ pub(crate) struct ShardConsumer {
     pub reason: Option<ShutdownReason>,
     pub cp: Checkpointer,
     processor: Box<dyn ShardRecordProcessor>,
-    iterator: Option<SourceIterator>,
+    iterator: Option<Cursor>,
     /// Where to open a new iterator: after the last record handed out.
     resume: Option<StartingPosition>,
     retrieval: Retrieval,
@@ -217,11 +218,11 @@ impl ShardConsumer {
         let iterator = match self.iterator.take() {
             Some(it) => it,
             None => match ctx.source.open(shard, resume)? {
-                Opened::At { iterator, skipped } => {
+                Opened::At { cursor, skipped } => {
                     if let Some(error) = skipped {
                         out.issues.push(WorkerIssue::RecordsSkipped { at: ctx.now, shard, error });
                     }
-                    iterator
+                    cursor
                 }
                 Opened::Gone(error) => {
                     out.issues.push(WorkerIssue::RecordsSkipped { at: ctx.now, shard, error });

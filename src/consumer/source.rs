@@ -5,9 +5,9 @@
 use bytes::Bytes;
 
 use super::ConsumerError;
-use crate::stream::{Record, SequenceNumber, Shard, ShardId, ShardIterator, StartingPosition, Stream, StreamError};
-use crate::table::change::MAX_GET_RECORDS;
-use crate::table::{ChangeIterator, ChangePosition, ChangeRecord, ChangeSequenceNumber, ChangeStream, TableError};
+use crate::shards::{Batch, Cursor, ShardRef, ShardSource, SourceError};
+use crate::stream::{Record, SequenceNumber, Shard, ShardId, StartingPosition, Stream, StreamError};
+use crate::table::{ChangeRecord, ChangeSequenceNumber, ChangeStream, TableError};
 
 /// What a consumer can read: a stream ([`Stream`]) or a table's change stream
 /// ([`ChangeStream`]). Pass either to [`Consumer::builder`](super::Consumer::builder).
@@ -67,20 +67,20 @@ pub trait ConsumerSource: Sealed {}
 /// Keeps [`ConsumerSource`] closed to other types.
 pub trait Sealed {
     #[doc(hidden)]
-    fn source(&self) -> Source;
+    fn source(&self) -> ShardSource;
 }
 
 impl ConsumerSource for Stream {}
 impl Sealed for Stream {
-    fn source(&self) -> Source {
-        Source::Stream(self.clone())
+    fn source(&self) -> ShardSource {
+        ShardSource::Stream(self.clone())
     }
 }
 
 impl ConsumerSource for ChangeStream {}
 impl Sealed for ChangeStream {
-    fn source(&self) -> Source {
-        Source::Changes(self.clone())
+    fn source(&self) -> ShardSource {
+        ShardSource::Changes(self.clone())
     }
 }
 
@@ -91,17 +91,17 @@ impl From<ChangeSequenceNumber> for SequenceNumber {
     }
 }
 
-/// The source a worker reads.
-#[doc(hidden)]
-#[derive(Clone, Debug)]
-pub enum Source {
-    /// A Kinesis-like stream.
-    Stream(Stream),
-    /// A table's change stream.
-    Changes(ChangeStream),
+impl From<SourceError> for ConsumerError {
+    fn from(e: SourceError) -> Self {
+        match e {
+            SourceError::Stream(e) => ConsumerError::Stream(e),
+            SourceError::Table(e) => ConsumerError::Table(e),
+            SourceError::Mismatch(m) => ConsumerError::Validation(m.to_owned()),
+        }
+    }
 }
 
-/// One shard as the worker leases it.
+/// One shard as the worker leases it: by its dense number (see [`ShardRef::number`]).
 pub(crate) struct SourceShard {
     pub id: ShardId,
     pub parents: Vec<ShardId>,
@@ -109,17 +109,11 @@ pub(crate) struct SourceShard {
     pub open: bool,
 }
 
-/// A position to read from in one shard.
-pub(crate) enum SourceIterator {
-    Stream(ShardIterator),
-    Changes(ChangeIterator),
-}
-
 /// What opening a shard gave.
 pub(crate) enum Opened {
-    /// An iterator; `skipped` says records between the wanted position and the
-    /// trim horizon, where reading starts instead, were trimmed unread.
-    At { iterator: SourceIterator, skipped: Option<ConsumerError> },
+    /// A cursor; `skipped` says records between the wanted position and the trim
+    /// horizon, where reading starts instead, were trimmed unread.
+    At { cursor: Cursor, skipped: Option<ConsumerError> },
     /// The shard itself is gone (past retention): nothing more comes from it, and
     /// whatever it held after the wanted position was never read.
     Gone(ConsumerError),
@@ -135,7 +129,7 @@ pub(crate) struct Fetched {
     /// Whether the shard is closed and read to its end.
     pub ended: bool,
     /// Where the next read starts (`None` at the end, or when records are pushed).
-    pub next: Option<SourceIterator>,
+    pub next: Option<Cursor>,
 }
 
 impl Fetched {
@@ -150,10 +144,6 @@ impl Fetched {
             next: None,
         }
     }
-}
-
-fn shard_of(serial: u64) -> ShardId {
-    ShardId(u32::try_from(serial).unwrap_or(u32::MAX))
 }
 
 /// The first sequence number a position asks for, when it names one.
@@ -180,132 +170,108 @@ fn gone(shard: ShardId) -> ConsumerError {
     ConsumerError::NotFound(format!("{shard} is past retention and gone from the source before it was read to its end"))
 }
 
+/// The source a worker reads, with the rules the KCL (and AWS's DynamoDB Streams
+/// adapter under it) applies on top of reading.
+#[derive(Clone, Debug)]
+pub(crate) struct Source(pub(crate) ShardSource);
+
 impl Source {
-    /// The stream's or the table's name.
     pub(crate) fn name(&self) -> &str {
-        match self {
-            Source::Stream(s) => s.name(),
-            Source::Changes(c) => c.table_name(),
-        }
+        self.0.name()
     }
 
-    /// The service the source belongs to, for the journal.
     pub(crate) fn service(&self) -> &'static str {
-        match self {
-            Source::Stream(_) => "kinesis",
-            Source::Changes(_) => "dynamodb",
-        }
+        self.0.service()
     }
 
     pub(crate) fn as_stream(&self) -> Option<&Stream> {
-        match self {
-            Source::Stream(s) => Some(s),
-            Source::Changes(_) => None,
+        match &self.0 {
+            ShardSource::Stream(s) => Some(s),
+            ShardSource::Changes(_) => None,
         }
     }
 
-    /// The shards to lease, parents before children, each with its parents.
+    /// The shards to lease, parents before children, by their dense numbers.
     ///
     /// Errors: the stream or table is gone, or the table's stream is off.
     pub(crate) fn shards(&self) -> Result<Vec<SourceShard>, ConsumerError> {
-        let mut shards: Vec<SourceShard> = match self {
-            Source::Stream(s) => {
-                if !s.exists() {
-                    return Err(StreamError::StreamNotFound { name: s.name().to_owned() }.into());
-                }
-                s.shards()
-                    .iter()
-                    .map(|s| SourceShard {
-                        id: *s.shard_id(),
-                        parents: s.parents().copied().collect(),
-                        open: s.is_open(),
-                    })
-                    .collect()
-            }
-            Source::Changes(c) => c
-                .shards()?
-                .iter()
-                .map(|s| SourceShard {
-                    id: shard_of(s.serial),
-                    parents: match s.parent_shard_id() {
-                        Some(_) => vec![shard_of(s.serial.saturating_sub(1))],
-                        None => Vec::new(),
-                    },
-                    open: s.is_open(),
-                })
-                .collect(),
-        };
-        // Shard ids grow as shards are made, so this puts parents first.
+        let mut shards: Vec<SourceShard> = self
+            .0
+            .list()?
+            .into_iter()
+            .map(|s| SourceShard {
+                id: s.shard.number(),
+                parents: s.parents.iter().map(ShardRef::number).collect(),
+                open: s.open,
+            })
+            .collect();
+        // Shard numbers grow as shards are made, so this puts parents first.
         shards.sort_by_key(|s| s.id);
         Ok(shards)
     }
 
-    /// Opens `shard` at `at`.
+    /// Opens the shard numbered `shard` at `at`.
     pub(crate) fn open(&self, shard: ShardId, at: StartingPosition) -> Result<Opened, ConsumerError> {
-        match self {
-            Source::Stream(s) => match s.shard_iterator(&shard, at) {
-                Ok(it) => Ok(Opened::At { iterator: SourceIterator::Stream(it), skipped: None }),
-                // Past retention a closed shard leaves the stream: the KCL treats a
-                // shard the service no longer knows as ended.
-                Err(StreamError::ShardNotFound { .. }) if s.exists() => Ok(Opened::Gone(gone(shard))),
-                Err(e) => Err(e.into()),
-            },
-            Source::Changes(c) => {
-                let Some(found) = c.shards()?.into_iter().find(|s| shard_of(s.serial) == shard) else {
-                    return Ok(Opened::Gone(gone(shard)));
-                };
-                let id = found.shard_id();
-                match c.shard_iterator(id, ChangePosition::from_stream_position(at)) {
-                    Ok(it) => Ok(Opened::At { iterator: SourceIterator::Changes(it), skipped: None }),
-                    Err(e @ TableError::TrimmedDataAccess(_)) => {
-                        // As the adapter does by default: go on from the oldest change kept.
-                        let horizon = c.shard_iterator(id, ChangePosition::TrimHorizon)?;
-                        let lost = first_wanted(at).is_some_and(|first| horizon.next > first);
-                        Ok(Opened::At { iterator: SourceIterator::Changes(horizon), skipped: lost.then(|| e.into()) })
-                    }
-                    Err(e) => Err(e.into()),
-                }
+        let found = match &self.0 {
+            ShardSource::Stream(_) => Some(ShardRef::Stream(shard)),
+            ShardSource::Changes(_) => self.0.list()?.into_iter().map(|s| s.shard).find(|s| s.number() == shard),
+        };
+        // Past retention a shard leaves its source: the KCL treats a shard the
+        // service no longer knows as ended.
+        let Some(found) = found else { return Ok(Opened::Gone(gone(shard))) };
+        match self.0.open(&found, at) {
+            Ok(cursor) => Ok(Opened::At { cursor, skipped: None }),
+            Err(SourceError::Stream(StreamError::ShardNotFound { .. }))
+                if self.as_stream().is_some_and(Stream::exists) =>
+            {
+                Ok(Opened::Gone(gone(shard)))
             }
+            Err(SourceError::Table(e @ TableError::TrimmedDataAccess(_))) => {
+                // As AWS's adapter does by default: go on from the oldest change kept.
+                let horizon = self.0.open(&found, StartingPosition::TrimHorizon)?;
+                let kept_from = match &horizon {
+                    Cursor::Changes(it) => it.next,
+                    Cursor::Stream(_) => 0,
+                };
+                let lost = first_wanted(at).is_some_and(|first| kept_from > first);
+                Ok(Opened::At { cursor: horizon, skipped: lost.then(|| e.into()) })
+            }
+            Err(e) => Err(e.into()),
         }
     }
 
     /// Reads up to `limit` records (1,000 at most from a change stream).
-    pub(crate) fn read(&self, it: &SourceIterator, limit: usize) -> Result<Fetched, ConsumerError> {
-        match (self, it) {
-            (Source::Stream(s), SourceIterator::Stream(it)) => {
-                let batch = s.get_records(it, limit)?;
-                Ok(Fetched {
-                    ended: batch.next_iterator().is_none(),
-                    next: batch.next_iterator().cloned().map(SourceIterator::Stream),
-                    millis_behind_latest: batch.millis_behind_latest(),
-                    child_shards: batch.child_shards().to_vec(),
-                    changes: Vec::new(),
-                    records: batch.into_records(),
-                })
-            }
-            (Source::Changes(c), SourceIterator::Changes(it)) => {
-                let out = c.get_records(it, limit.min(MAX_GET_RECORDS))?;
-                let next = out.next_iterator().cloned().map(SourceIterator::Changes);
+    pub(crate) fn read(&self, cursor: &Cursor, limit: usize) -> Result<Fetched, ConsumerError> {
+        let batch = self.0.read(cursor, limit)?;
+        let next = batch.next();
+        Ok(match batch {
+            Batch::Stream(b) => Fetched {
+                ended: next.is_none(),
+                millis_behind_latest: b.millis_behind_latest(),
+                child_shards: b.child_shards().to_vec(),
+                changes: Vec::new(),
+                records: b.into_records(),
+                next,
+            },
+            Batch::Changes(out) => {
                 let changes = out.into_records();
                 // As Kinesis counts it: 0 once the newest change is handed out, else the
                 // age of the last one handed out.
-                let newest = c.newest_sequence();
-                let millis_behind_latest = match changes.last() {
-                    Some(last) if Some(last.sequence_number()) < newest => {
+                let millis_behind_latest = match (&self.0, changes.last()) {
+                    (ShardSource::Changes(c), Some(last)) if Some(last.sequence_number()) < c.newest_sequence() => {
                         c.now().saturating_duration_since(last.approximate_creation()).as_millis() as u64
                     }
                     _ => 0,
                 };
-                Ok(Fetched {
+                Fetched {
                     records: Vec::new(),
                     changes,
                     millis_behind_latest,
                     child_shards: Vec::new(),
                     ended: next.is_none(),
                     next,
-                })
+                }
             }
-            _ => Err(ConsumerError::Validation("the iterator is not from this source".into())),
-        }
+        })
     }
 }

@@ -102,6 +102,7 @@ use crate::cloud::{Cloud, WeakCloud};
 use crate::function::FunctionRuntime;
 use crate::journal::{Journal, JournalEntry};
 use crate::scheduler::TaskId;
+use crate::shards::ShardSource;
 use metrics::Counters;
 
 /// How often an idle poller looks at its source.
@@ -342,8 +343,8 @@ impl FunctionRuntime {
             MappingSource::Stream(s) if !s.exists() => {
                 return Err(MappingError::ResourceNotFound(format!("stream {} does not exist", s.name())))
             }
-            MappingSource::Stream(s) => Some(stream::StreamPoller::new(Arc::new(source::KinesisSource {
-                stream: s.clone(),
+            MappingSource::Stream(s) => Some(stream::StreamPoller::new(Arc::new(source::PollSource {
+                shards: ShardSource::Stream(s.clone()),
                 region: cloud.region().to_owned(),
             }))),
             MappingSource::Table(t) => {
@@ -351,7 +352,10 @@ impl FunctionRuntime {
                 if changes.view_type().is_none() {
                     return Err(error::invalid(format!("table {} has no stream", t.name())));
                 }
-                Some(stream::StreamPoller::new(Arc::new(source::TableSource { stream: changes })))
+                Some(stream::StreamPoller::new(Arc::new(source::PollSource {
+                    shards: ShardSource::Changes(changes),
+                    region: cloud.region().to_owned(),
+                })))
             }
         };
         let mut all = registry.mappings.lock();

@@ -1,41 +1,21 @@
-//! What a stream poller needs from its source: shards with their lineage, iterators and
-//! reads. Kinesis streams and table change streams both implement it through their
-//! public reading APIs, so one poller serves both.
+//! What a stream poller needs from its source: the shards with their lineage, and
+//! the records as a Lambda event carries them. The reading itself is the crate's
+//! shared shard reader ([`crate::shards`]), so one poller serves Kinesis streams
+//! and table change streams.
 
 use std::sync::Arc;
 
 use super::events::kinesis_record;
 use crate::clock::Timestamp;
-use crate::stream::{SequenceNumber, ShardId, ShardIterator, StartingPosition, Stream};
-use crate::table::change::{ChangeIterator, ChangePosition, ChangeShardId, ChangeStream};
+use crate::shards::{Batch, ShardSource};
+pub(crate) use crate::shards::{Cursor, ShardRef};
+use crate::stream::{SequenceNumber, StartingPosition};
 
-/// A shard, as a source names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum ShardRef {
-    Kinesis(ShardId),
-    Table(ChangeShardId),
-}
-
-impl ShardRef {
-    pub(crate) fn name(&self) -> String {
-        match self {
-            ShardRef::Kinesis(s) => s.to_string(),
-            ShardRef::Table(s) => s.as_str().to_owned(),
-        }
-    }
-}
-
-/// A shard and the shards it came from.
+/// A shard and the names of the shards it came from.
 pub(crate) struct SourceShard {
     pub(crate) shard: ShardRef,
     pub(crate) parents: Vec<String>,
     pub(crate) open: bool,
-}
-
-/// A position to read from.
-pub(crate) enum Cursor {
-    Kinesis(ShardIterator),
-    Table(ChangeIterator),
 }
 
 /// Where a shard starts.
@@ -73,131 +53,78 @@ pub(crate) struct ReadError {
     pub(crate) message: String,
 }
 
-/// A source of shards of records.
-pub(crate) trait ShardSource: Send + Sync {
-    /// The key of the batch metadata in an on-failure record.
-    fn batch_info_key(&self) -> &'static str;
-    fn shards(&self) -> Result<Vec<SourceShard>, String>;
-    fn cursor(&self, shard: &ShardRef, start: Start) -> Result<Cursor, ReadError>;
-    /// Up to `limit` records and the next cursor (`None` at the end of a closed shard).
-    fn read(
-        &self,
-        shard: &ShardRef,
-        cursor: &Cursor,
-        limit: usize,
-    ) -> Result<(Vec<SourceRecord>, Option<Cursor>), ReadError>;
-}
-
 fn err(expired: bool, e: impl std::fmt::Display) -> ReadError {
     ReadError { expired, message: e.to_string() }
 }
 
-pub(crate) struct KinesisSource {
-    pub(crate) stream: Stream,
+/// A stream mapping's source, and the region its events name.
+pub(crate) struct PollSource {
+    pub(crate) shards: ShardSource,
     pub(crate) region: String,
 }
 
-impl ShardSource for KinesisSource {
-    fn batch_info_key(&self) -> &'static str {
-        "KinesisBatchInfo"
+impl PollSource {
+    /// The key of the batch metadata in an on-failure record.
+    pub(crate) fn batch_info_key(&self) -> &'static str {
+        match self.shards {
+            ShardSource::Stream(_) => "KinesisBatchInfo",
+            ShardSource::Changes(_) => "DDBStreamBatchInfo",
+        }
     }
 
-    fn shards(&self) -> Result<Vec<SourceShard>, String> {
-        if !self.stream.exists() {
-            return Err(format!("stream {} does not exist", self.stream.name()));
-        }
-        Ok(self
-            .stream
-            .shards()
+    pub(crate) fn shards(&self) -> Result<Vec<SourceShard>, String> {
+        let listed = self.shards.list().map_err(|e| e.to_string())?;
+        Ok(listed
             .into_iter()
             .map(|s| SourceShard {
-                parents: s.parents().map(ToString::to_string).collect(),
-                open: s.is_open(),
-                shard: ShardRef::Kinesis(*s.shard_id()),
+                parents: s.parents.iter().map(ShardRef::name).collect(),
+                open: s.open,
+                shard: s.shard,
             })
             .collect())
     }
 
-    fn cursor(&self, shard: &ShardRef, start: Start) -> Result<Cursor, ReadError> {
-        let ShardRef::Kinesis(id) = shard else { return Err(err(false, "not a stream shard")) };
-        self.stream.shard_iterator(id, start.position()).map(Cursor::Kinesis).map_err(|e| err(false, e))
+    pub(crate) fn cursor(&self, shard: &ShardRef, start: Start) -> Result<Cursor, ReadError> {
+        self.shards.open(shard, start.position()).map_err(|e| err(false, e))
     }
 
-    fn read(
+    /// Up to `limit` records and the next cursor (`None` at the end of a closed shard).
+    pub(crate) fn read(
         &self,
         shard: &ShardRef,
         cursor: &Cursor,
         limit: usize,
     ) -> Result<(Vec<SourceRecord>, Option<Cursor>), ReadError> {
-        let (ShardRef::Kinesis(id), Cursor::Kinesis(it)) = (shard, cursor) else {
-            return Err(err(false, "not a stream shard"));
+        let batch = self.shards.read(cursor, limit).map_err(|e| err(e.code() == "ExpiredIteratorException", e))?;
+        let next = batch.next();
+        let records = match (&batch, &self.shards, shard) {
+            (Batch::Stream(out), ShardSource::Stream(stream), ShardRef::Stream(id)) => {
+                let arn = stream.arn();
+                out.records()
+                    .iter()
+                    .map(|r| SourceRecord {
+                        seq: r.sequence_number().as_u128(),
+                        key: r.partition_key().into(),
+                        arrival: r.approximate_arrival(),
+                        json: kinesis_record(r, id, arn, &self.region).into(),
+                    })
+                    .collect()
+            }
+            (Batch::Changes(out), _, _) => out
+                .records()
+                .iter()
+                .map(|r| {
+                    let json = r.to_json();
+                    SourceRecord {
+                        seq: r.sequence_number().0,
+                        key: json["dynamodb"]["Keys"].to_string().into(),
+                        arrival: r.approximate_creation(),
+                        json: json.to_string().into(),
+                    }
+                })
+                .collect(),
+            _ => return Err(err(false, "the shard is not from this source")),
         };
-        let out = self.stream.get_records(it, limit).map_err(|e| err(e.code() == "ExpiredIteratorException", e))?;
-        let arn = self.stream.arn();
-        let records = out
-            .records()
-            .iter()
-            .map(|r| SourceRecord {
-                seq: r.sequence_number().as_u128(),
-                key: r.partition_key().into(),
-                arrival: r.approximate_arrival(),
-                json: kinesis_record(r, id, arn, &self.region).into(),
-            })
-            .collect();
-        Ok((records, out.next_iterator().cloned().map(Cursor::Kinesis)))
-    }
-}
-
-pub(crate) struct TableSource {
-    pub(crate) stream: ChangeStream,
-}
-
-impl ShardSource for TableSource {
-    fn batch_info_key(&self) -> &'static str {
-        "DDBStreamBatchInfo"
-    }
-
-    fn shards(&self) -> Result<Vec<SourceShard>, String> {
-        Ok(self
-            .stream
-            .shards()
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|s| SourceShard {
-                parents: s.parent_shard_id().map(|p| p.as_str().to_owned()).into_iter().collect(),
-                open: s.is_open(),
-                shard: ShardRef::Table(s.shard_id().clone()),
-            })
-            .collect())
-    }
-
-    fn cursor(&self, shard: &ShardRef, start: Start) -> Result<Cursor, ReadError> {
-        let ShardRef::Table(id) = shard else { return Err(err(false, "not a table shard")) };
-        let p = ChangePosition::from_stream_position(start.position());
-        self.stream.shard_iterator(id, p).map(Cursor::Table).map_err(|e| err(false, e))
-    }
-
-    fn read(
-        &self,
-        _shard: &ShardRef,
-        cursor: &Cursor,
-        limit: usize,
-    ) -> Result<(Vec<SourceRecord>, Option<Cursor>), ReadError> {
-        let Cursor::Table(it) = cursor else { return Err(err(false, "not a table shard")) };
-        let out = self
-            .stream
-            .get_records(it, limit.min(crate::table::change::MAX_GET_RECORDS))
-            .map_err(|e| err(e.code() == "ExpiredIteratorException", e))?;
-        let records = out
-            .records()
-            .iter()
-            .map(|r| SourceRecord {
-                seq: r.sequence_number().0,
-                key: r.to_json()["dynamodb"]["Keys"].to_string().into(),
-                arrival: r.approximate_creation(),
-                json: r.to_json().to_string().into(),
-            })
-            .collect();
-        Ok((records, out.next_iterator().cloned().map(Cursor::Table)))
+        Ok((records, next))
     }
 }

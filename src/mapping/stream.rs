@@ -1,5 +1,5 @@
 //! The stream poller, shared by Kinesis streams and table change streams (through
-//! [`ShardSource`]): per shard, records are spread over `parallelization factor` lanes
+//! [`PollSource`]): per shard, records are spread over `parallelization factor` lanes
 //! by partition key; each lane sends one batch at a time, in order, and blocks on a
 //! failed batch until it succeeds, is bisected, or is discarded (retries exhausted,
 //! records too old) with its metadata sent to the on-failure destination. A child
@@ -14,7 +14,7 @@ use super::config::MAX_BATCH_PAYLOAD;
 use super::events::envelope;
 use super::metrics::Counters;
 use super::response::{parse_batch_response, BatchVerdict};
-use super::source::{Cursor, ShardRef, ShardSource, SourceRecord, Start};
+use super::source::{Cursor, PollSource, ShardRef, SourceRecord, Start};
 use super::window::{self, window_of, WindowCall};
 use super::{MappingShared, MappingState, POLL_INTERVAL};
 use crate::clock::Timestamp;
@@ -73,13 +73,13 @@ impl ShardState {
 
 /// A stream mapping's poller state.
 pub(crate) struct StreamPoller {
-    source: Arc<dyn ShardSource>,
+    source: Arc<PollSource>,
     shards: BTreeMap<String, ShardState>,
     discovered: bool,
 }
 
 impl StreamPoller {
-    pub(crate) fn new(source: Arc<dyn ShardSource>) -> Self {
+    pub(crate) fn new(source: Arc<PollSource>) -> Self {
         StreamPoller { source, shards: BTreeMap::new(), discovered: false }
     }
 }
