@@ -47,8 +47,8 @@ pub(crate) fn splitmix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// FNV-1a, 64-bit: a hash whose output is fixed by its definition (unlike std's
-/// `DefaultHasher`), for seeds and for spreading keys over lanes.
+/// FNV-1a, 64-bit: a hash whose output is fixed by its definition (unlike the
+/// standard library's hashers), for seeds and for spreading keys over lanes.
 pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
