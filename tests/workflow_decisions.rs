@@ -401,3 +401,15 @@ fn decisions_after_a_close_decision_are_not_applied() {
     decide(&wf, vec![Decision::complete("done"), Decision::start_timer("t", secs(1))]);
     assert_eq!(last(&wf, &run).event_type(), WorkflowExecutionCompleted);
 }
+
+#[test]
+fn a_continue_as_new_tag_is_held_to_the_same_limits_as_a_starts() {
+    let (_c, wf) = setup();
+    start(&wf, "w");
+    let task = wf.poll_for_decision_task(DOMAIN, DECIDERS).unwrap().unwrap();
+    let long_tag = Decision::continue_as_new(ContinueAsNew::new().tag("t".repeat(257)));
+    let err = wf.respond_decision_task_completed(task.token(), vec![long_tag]).unwrap_err();
+    assert_eq!(err.code(), "ValidationException");
+    let ok = Decision::continue_as_new(ContinueAsNew::new().tag("t".repeat(256)));
+    wf.respond_decision_task_completed(task.token(), vec![ok]).unwrap();
+}

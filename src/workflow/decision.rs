@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::error::WorkflowError;
-use super::execution::{validate_payload, StartRequest, MAX_TAGS};
+use super::execution::{validate_payload, validate_run, StartRequest};
 use super::types::{validate_name, validate_opt_len, validate_timeout, ActivityType, ChildPolicy, Timeout};
 
 /// One decision of a decider's answer. Build them with the constructors
@@ -360,20 +360,15 @@ impl ContinueAsNew {
     }
 
     fn validate(&self) -> Result<(), WorkflowError> {
-        validate_payload("input", self.input.as_deref())?;
         if let Some(v) = &self.workflow_type_version {
             validate_name("workflowTypeVersion", v, 64)?;
         }
-        if let Some(t) = &self.task_list {
-            validate_name("taskList", t, 256)?;
-        }
-        if let Some(d) = self.execution_start_to_close_timeout {
-            super::types::validate_execution_timeout(d)?;
-        }
-        validate_timeout(self.task_start_to_close_timeout)?;
-        if self.tags.len() > MAX_TAGS {
-            return Err(WorkflowError::Validation(format!("tagList has more than {MAX_TAGS} tags")));
-        }
-        Ok(())
+        validate_run(
+            self.input.as_deref(),
+            self.task_list.as_deref(),
+            self.execution_start_to_close_timeout,
+            self.task_start_to_close_timeout,
+            &self.tags,
+        )
     }
 }

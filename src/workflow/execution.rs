@@ -574,22 +574,40 @@ impl StartRequest {
     pub(crate) fn validate(&self) -> Result<(), WorkflowError> {
         super::types::validate_name("workflowId", &self.workflow_id, 256)?;
         self.workflow_type.validate()?;
-        validate_payload("input", self.input.as_deref())?;
-        if let Some(t) = &self.task_list {
-            super::types::validate_name("taskList", t, 256)?;
-        }
-        if let Some(d) = self.execution_start_to_close_timeout {
-            super::types::validate_execution_timeout(d)?;
-        }
-        super::types::validate_timeout(self.task_start_to_close_timeout)?;
-        if self.tags.len() > MAX_TAGS {
-            return Err(WorkflowError::Validation(format!("tagList has more than {MAX_TAGS} tags")));
-        }
-        for t in &self.tags {
-            super::types::validate_opt_len("tag", Some(t), 256)?;
-        }
-        Ok(())
+        validate_run(
+            self.input.as_deref(),
+            self.task_list.as_deref(),
+            self.execution_start_to_close_timeout,
+            self.task_start_to_close_timeout,
+            &self.tags,
+        )
     }
+}
+
+/// Checks what a start and a continue-as-new both set for a run: its input, task
+/// list, timeouts and tags (at most 5, each up to 256 characters).
+pub(crate) fn validate_run(
+    input: Option<&str>,
+    task_list: Option<&str>,
+    execution_timeout: Option<Duration>,
+    task_timeout: Option<Timeout>,
+    tags: &[String],
+) -> Result<(), WorkflowError> {
+    validate_payload("input", input)?;
+    if let Some(t) = task_list {
+        super::types::validate_name("taskList", t, 256)?;
+    }
+    if let Some(d) = execution_timeout {
+        super::types::validate_execution_timeout(d)?;
+    }
+    super::types::validate_timeout(task_timeout)?;
+    if tags.len() > MAX_TAGS {
+        return Err(WorkflowError::Validation(format!("tagList has more than {MAX_TAGS} tags")));
+    }
+    for t in tags {
+        super::types::validate_opt_len("tag", Some(t), 256)?;
+    }
+    Ok(())
 }
 
 /// Checks a payload (input, result, details, control) against the 32,768-character limit.
