@@ -432,18 +432,14 @@ impl State {
             "workflowId": workflow_id, "runId": run_id, "signalName": signal_name,
             "input": input, "control": control, "decisionTaskCompletedEventId": completed,
         });
-        let initiated = self.record(ex, now, EventType::SignalExternalWorkflowExecutionInitiated, a);
-        if initiated == 0 {
+        let initiated = (EventType::SignalExternalWorkflowExecutionInitiated, a);
+        let failed = EventType::SignalExternalWorkflowExecutionFailed;
+        let Some(found) =
+            self.initiate_external(ex, (&workflow_id, run_id.as_deref()), &control, completed, now, initiated, failed)
+        else {
             return false; // the history limit closed this run
-        }
-        let Some(target) = self.external(ex, &workflow_id, run_id.as_deref()) else {
-            let a = json!({
-                "workflowId": workflow_id, "runId": run_id, "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
-                "initiatedEventId": initiated, "decisionTaskCompletedEventId": completed, "control": control,
-            });
-            self.record(ex, now, EventType::SignalExternalWorkflowExecutionFailed, a);
-            return true;
         };
+        let Some((target, initiated)) = found else { return true };
         let me = self.execs[ex].id.to_json();
         let a = json!({
             "signalName": signal_name, "input": input,
@@ -455,6 +451,36 @@ impl State {
         let a = json!({"workflowExecution": them, "initiatedEventId": initiated});
         self.record(ex, now, EventType::ExternalWorkflowExecutionSignaled, a);
         true
+    }
+
+    /// Records the `initiated` event of a decision aimed at another run, then finds
+    /// that run; when there is none, records `failed` with the cause
+    /// UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION. `None`: the history limit closed this
+    /// run; `Some(None)`: no target; else the target and the initiated event's id.
+    #[allow(clippy::too_many_arguments)]
+    fn initiate_external(
+        &mut self,
+        ex: usize,
+        (workflow_id, run_id): (&str, Option<&str>),
+        control: &Option<String>,
+        completed: i64,
+        now: Timestamp,
+        (initiated_type, attributes): (EventType, serde_json::Value),
+        failed: EventType,
+    ) -> Option<Option<(usize, i64)>> {
+        let initiated = self.record(ex, now, initiated_type, attributes);
+        if initiated == 0 {
+            return None;
+        }
+        let Some(target) = self.external(ex, workflow_id, run_id) else {
+            let a = json!({
+                "workflowId": workflow_id, "runId": run_id, "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+                "initiatedEventId": initiated, "decisionTaskCompletedEventId": completed, "control": control,
+            });
+            self.record(ex, now, failed, a);
+            return Some(None);
+        };
+        Some(Some((target, initiated)))
     }
 
     fn request_cancel_external(
@@ -469,18 +495,14 @@ impl State {
             "workflowId": workflow_id, "runId": run_id, "control": control,
             "decisionTaskCompletedEventId": completed,
         });
-        let initiated = self.record(ex, now, EventType::RequestCancelExternalWorkflowExecutionInitiated, a);
-        if initiated == 0 {
+        let initiated = (EventType::RequestCancelExternalWorkflowExecutionInitiated, a);
+        let failed = EventType::RequestCancelExternalWorkflowExecutionFailed;
+        let Some(found) =
+            self.initiate_external(ex, (&workflow_id, run_id.as_deref()), &control, completed, now, initiated, failed)
+        else {
             return false; // the history limit closed this run
-        }
-        let Some(target) = self.external(ex, &workflow_id, run_id.as_deref()) else {
-            let a = json!({
-                "workflowId": workflow_id, "runId": run_id, "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
-                "initiatedEventId": initiated, "decisionTaskCompletedEventId": completed, "control": control,
-            });
-            self.record(ex, now, EventType::RequestCancelExternalWorkflowExecutionFailed, a);
-            return true;
         };
+        let Some((target, initiated)) = found else { return true };
         let me = self.execs[ex].id.to_json();
         self.execs[target].cancel_requested = true;
         let a = json!({"externalWorkflowExecution": me, "externalInitiatedEventId": initiated});
